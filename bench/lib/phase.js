@@ -1,0 +1,155 @@
+'use strict';
+/**
+ * Building blocks the scenarios share: connect sockets across the worker processes, run one
+ * open-loop send phase and merge what the workers measured.
+ */
+const { monoMs, sleep, mergeSorted, summarize, round } = require('./util');
+
+/**
+ * Connect sockets; spec = {key, userID, token, worker}. Connect failures whose reason is a timeout
+ * are load symptoms (warnings); any other failure (an auth refusal, a server error) is an error.
+ */
+async function connectAll(ctx, specs, { concurrency, timeoutMs } = {}) {
+  const W = ctx.pool.size;
+  const per = Array.from({ length: W }, () => []);
+  for (const s of specs) {
+    per[s.worker].push({ key: s.key, userID: s.userID, token: s.token });
+  }
+  const conc = Math.max(1, Math.floor((concurrency || ctx.opts.connConcurrency) / W));
+  const t0 = monoMs();
+  const rs = await ctx.pool.all('connect', (i) => ({
+    url: ctx.url,
+    specs: per[i],
+    concurrency: conc,
+    timeoutMs: timeoutMs || ctx.opts.connectTimeoutMs,
+  }));
+  const wallMs = monoMs() - t0;
+  const errors = {};
+  let ok = 0;
+  let failed = 0;
+  for (const r of rs) {
+    ok += r.ok;
+    failed += r.failed;
+    for (const [k, v] of Object.entries(r.errors)) {
+      errors[k] = (errors[k] || 0) + v;
+    }
+  }
+  for (const [k, v] of Object.entries(errors)) {
+    const msg = `${v} socket connect(s) failed: ${k}`;
+    if (/timeout/i.test(k)) {
+      ctx.warn(msg);
+    } else {
+      ctx.error(msg);
+    }
+  }
+  return {
+    requested: specs.length,
+    ok,
+    failed,
+    errors,
+    wallMs,
+    latency: summarize(mergeSorted(rs.map((r) => r.lat))),
+  };
+}
+
+async function closeAll(ctx) {
+  await ctx.pool.all('close', () => ({}));
+  // let the server process the disconnects (presence, room cleanup) before the next scenario
+  await sleep(ctx.opts.settleMs);
+}
+
+/**
+ * One measured phase. senders[w] lists {key, recipientID|groupID} for worker w; rates[w] is that
+ * worker's share of the offered rate. expectedFor(ackedBy) returns, per worker, how many deliveries
+ * its sockets should get given how many sends each sender had acknowledged.
+ */
+async function runPhase(ctx, { tag, senders, rates, durationMs, expectedFor, trackReceipts, sample = true, recipientsPerMessage = 1, keepConversations = false }) {
+  const { pool, opts } = ctx;
+  await pool.all('begin', () => ({ tag, trackReceipts }));
+  const startAt = monoMs() + 200; // every worker starts on the same clock tick
+  if (sample) {
+    ctx.sampler.start();
+  }
+  const sendResults = await pool.all('send', (i) => ({
+    senders: senders[i],
+    rate: rates[i],
+    durationMs,
+    startAt,
+    msgSize: opts.msgSize,
+    ackTimeoutMs: opts.ackTimeoutMs,
+  }));
+  const procs = sample ? ctx.sampler.stop() : null;
+  const sendEnd = monoMs();
+  // acks first, then the deliveries they imply
+  await pool.all('drain', () => ({ expected: 0, maxMs: opts.ackTimeoutMs + 1000 }));
+  const peek = await pool.all('peek', () => ({}));
+  const ackedBy = {};
+  for (const p of peek) {
+    Object.assign(ackedBy, p.ackedBy);
+  }
+  const expected = expectedFor(ackedBy);
+  const remaining = Math.max(500, opts.drainMs - (monoMs() - sendEnd));
+  await pool.all('drain', (i) => ({ expected: expected[i], maxMs: remaining }));
+  const rs = await pool.all('collect', () => ({}));
+  const scheduled = sendResults.reduce((a, r) => a + r.scheduled, 0);
+  const merged = merge(rs, { scheduled, startAt, durationMs, recipientsPerMessage, procs, expectedTotal: expected.reduce((a, b) => a + b, 0) });
+  if (keepConversations) {
+    merged.conversations = Object.assign({}, ...rs.map((r) => r.conversations));
+  }
+  return merged;
+}
+
+function merge(rs, { scheduled, startAt, durationMs, recipientsPerMessage, procs, expectedTotal }) {
+  const sum = (k) => rs.reduce((a, r) => a + r[k], 0);
+  const errorCodes = {};
+  for (const r of rs) {
+    for (const [k, v] of Object.entries(r.errorCodes)) {
+      errorCodes[k] = (errorCodes[k] || 0) + v;
+    }
+  }
+  const received = sum('received');
+  const lastReceiveAt = Math.max(0, ...rs.map((r) => r.lastReceiveAt || 0));
+  // deliveries over the send window, stretched to the last delivery when the server lags behind
+  const windowS = Math.max(durationMs, lastReceiveAt - startAt) / 1000;
+  const expectedDeliveries = scheduled * recipientsPerMessage;
+  return {
+    offeredPerSec: round(scheduled / (durationMs / 1000), 1),
+    durationS: durationMs / 1000,
+    scheduled,
+    sent: sum('sent'),
+    acked: sum('acked'),
+    ackErrors: sum('ackErrors'),
+    ackTimeouts: sum('ackTimeouts'),
+    errorCodes,
+    notConnected: sum('notConnected'),
+    expectedDeliveries,
+    expectedAfterAcks: expectedTotal,
+    received,
+    duplicates: sum('duplicates'),
+    receipts: sum('receipts'),
+    deliveredPct: expectedDeliveries ? round((received / expectedDeliveries) * 100, 3) : null,
+    deliveriesPerSec: round(received / windowS, 1),
+    sendToReceiveMs: summarize(mergeSorted(rs.map((r) => r.sendLat))),
+    sendToAckMs: summarize(mergeSorted(rs.map((r) => r.ackLat))),
+    sendToReceiptMs: summarize(mergeSorted(rs.map((r) => r.receiptLat))),
+    generatorLagMs: summarize(mergeSorted(rs.map((r) => r.lag))),
+    generatorLoopDelayP99Ms: round(Math.max(...rs.map((r) => r.loopP99)), 1),
+    generatorLoopDelayMaxMs: round(Math.max(...rs.map((r) => r.loopMax)), 1),
+    procs,
+  };
+}
+
+/** Record error acks as errors: the server refused a well-formed request it should accept. */
+function checkPhase(ctx, name, r) {
+  for (const [code, n] of Object.entries(r.errorCodes)) {
+    ctx.error(`${name}: ${n} send_message error ack(s) with code ${code}`);
+  }
+  if (r.ackTimeouts) {
+    ctx.warn(`${name}: ${r.ackTimeouts} send_message ack(s) timed out`);
+  }
+  if (r.notConnected) {
+    ctx.warn(`${name}: ${r.notConnected} send(s) skipped on a disconnected socket`);
+  }
+}
+
+module.exports = { connectAll, closeAll, runPhase, checkPhase };

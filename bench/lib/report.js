@@ -1,0 +1,346 @@
+'use strict';
+/**
+ * Turns a run's JSON into docs/PERFORMANCE.md (and a console summary): every scenario, ours, the
+ * bare relay, the ratio ours / relay, the target from issue 7 and the gap to it.
+ */
+
+function fmt(v, digits) {
+  if (v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v))) {
+    return '–';
+  }
+  if (typeof v !== 'number') {
+    return String(v);
+  }
+  const d = digits !== undefined ? digits : Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2;
+  return v.toLocaleString('en-US', { minimumFractionDigits: 0, maximumFractionDigits: d });
+}
+
+function ratio(a, b) {
+  if (typeof a !== 'number' || typeof b !== 'number' || b === 0) {
+    return '–';
+  }
+  const r = a / b;
+  return r >= 100 ? fmt(r, 0) : fmt(r, 2);
+}
+
+/** target: {op: '<=' | '>=', value, unit?}; returns [target text, gap text]. */
+function gap(v, target) {
+  if (!target) {
+    return ['', ''];
+  }
+  const t = `${target.op === '<=' ? '≤' : '≥'} ${fmt(target.value)}${target.unit || ''}`;
+  if (typeof v !== 'number') {
+    return [t, target.missing || 'not measured'];
+  }
+  if (target.op === '<=') {
+    return [t, v <= target.value ? 'met' : `${fmt(v / target.value, 1)}× over`];
+  }
+  if (v >= target.value) {
+    return [t, 'met'];
+  }
+  return [t, v > 0 ? `${fmt(target.value / v, 1)}× short` : 'not met'];
+}
+
+const get = (o, p) => p.split('.').reduce((a, k) => (a === null || a === undefined ? undefined : a[k]), o);
+
+function cpuMsPerMessage(r) {
+  if (!r || !r.procs || !r.acked) {
+    return null;
+  }
+  const s = (r.procs.server ? r.procs.server.cpuSeconds : 0) + (r.procs.db ? r.procs.db.cpuSeconds : 0);
+  return (s * 1000) / r.acked;
+}
+
+function summaryRows(result) {
+  const ours = (result.targets.ours || {}).scenarios || {};
+  const relay = (result.targets.relay || {}).scenarios || {};
+  const o = result.opts;
+  const rows = [];
+  const add = (scenario, metric, path, target, f) => {
+    const val = (s) => (f ? f(s) : get(s, path));
+    const a = val(ours);
+    const b = val(relay);
+    const [tt, g] = gap(a, target);
+    rows.push({ scenario, metric, ours: a, relay: b, ratio: ratio(a, b), target: tt, gap: g });
+  };
+
+  if (o.scenarios.includes('connections')) {
+    const n = o.connections;
+    add('connections', `sockets held (of ${fmt(n)} asked)`, 'connections.heldAfterHold', {
+      op: '>=',
+      value: 19000,
+      missing: 'not measured',
+    });
+    if (n < 19000 && rows.length) {
+      rows[rows.length - 1].gap = `not tried at 19,000 (ran ${fmt(n)}; --connections 19000)`;
+    }
+    add('connections', 'server RSS per socket (KiB)', 'connections.rssPerSocketKiB', { op: '<=', value: 20 });
+    add('connections', 'connects per second', 'connections.connectsPerSec');
+    add('connections', 'connect latency p99 (ms)', 'connections.connectLatencyMs.p99');
+  }
+  if (o.scenarios.includes('dm')) {
+    const at = `dm @ ${fmt(o.dmRate)}/s`;
+    add(at, 'delivered %', 'dm.deliveredPct', { op: '>=', value: 100, unit: ' %' });
+    add(at, 'deliveries per second', 'dm.deliveriesPerSec');
+    add(at, 'send → receive p50 (ms)', 'dm.sendToReceiveMs.p50');
+    add(at, 'send → receive p90 (ms)', 'dm.sendToReceiveMs.p90');
+    add(at, 'send → receive p99 (ms)', 'dm.sendToReceiveMs.p99');
+    const last = rows[rows.length - 1];
+    if (o.dmRate === 2000) {
+      last.target = '≤ 3× relay';
+      const r = Number(last.ratio);
+      last.gap = Number.isFinite(r) ? (r <= 3 ? 'met' : `${fmt(r / 3, 1)}× over`) : 'not measured';
+    }
+    add(at, 'send → receive p99.9 (ms)', 'dm.sendToReceiveMs.p999');
+    add(at, 'send → receive max (ms)', 'dm.sendToReceiveMs.max');
+    add(at, 'send → ack p50 (ms)', 'dm.sendToAckMs.p50');
+    add(at, 'send → ack p99 (ms)', 'dm.sendToAckMs.p99');
+    add(at, 'send → delivery receipt p99 (ms)', 'dm.sendToReceiptMs.p99');
+    add(at, 'server + db CPU per message (ms)', null, null, (s) => cpuMsPerMessage(s.dm));
+  }
+  if (o.scenarios.includes('group')) {
+    const at = `group of ${fmt(o.groupMembers)} @ ${fmt(o.groupRate)} msg/s`;
+    add(at, 'deliveries per second', 'group.deliveriesPerSec', { op: '>=', value: 50000 });
+    add(at, 'delivered %', 'group.deliveredPct', { op: '>=', value: 100, unit: ' %' });
+    add(at, 'send → receive p50 (ms)', 'group.sendToReceiveMs.p50');
+    add(at, 'send → receive p99 (ms)', 'group.sendToReceiveMs.p99', { op: '<=', value: 100 });
+    add(at, 'send → receive max (ms)', 'group.sendToReceiveMs.max');
+    add(at, 'send → ack p99 (ms)', 'group.sendToAckMs.p99');
+  }
+  if (o.scenarios.includes('knee')) {
+    add('knee', `highest DM rate held (p99 ≤ ${fmt(o.kneeP99Ms)} ms, 100 %)`, 'knee.highestHeld', { op: '>=', value: 5000, unit: '/s' });
+    const step = (s) => (s.knee && s.knee.steps ? s.knee.steps.find((x) => x.rate === 5000) : undefined);
+    add('knee', 'p99 at 5,000 DM/s (ms)', null, { op: '<=', value: 50, missing: 'step not reached' }, (s) =>
+      get(step(s), 'sendToReceiveMs.p99'),
+    );
+    add('knee', 'delivered % at 5,000 DM/s', null, { op: '>=', value: 100, unit: ' %', missing: 'step not reached' }, (s) =>
+      get(step(s), 'deliveredPct'),
+    );
+  }
+  if (o.scenarios.includes('http')) {
+    add('http', 'login requests per second', 'http.login.requestsPerSec');
+    add('http', 'login p99 (ms)', 'http.login.latencyMs.p99');
+    add('http', 'history page (50) requests per second', 'http.history.requestsPerSec');
+    add('http', 'history page p99 (ms)', 'http.history.latencyMs.p99');
+  }
+  return rows;
+}
+
+function table(headers, rows) {
+  const out = [`| ${headers.join(' | ')} |`, `|${headers.map(() => '---').join('|')}|`];
+  for (const r of rows) {
+    out.push(`| ${r.map((c) => String(c).replace(/\|/g, '\\|')).join(' | ')} |`);
+  }
+  return out.join('\n');
+}
+
+function procCells(p) {
+  if (!p) {
+    return ['–', '–', '–', '–', '–', '–'];
+  }
+  const c = (g) => (p[g] ? `${fmt(p[g].cpuAvgPct, 0)} (${fmt(p[g].cpuMaxPct, 0)})` : '–');
+  return [c('server'), c('db'), c('gen'), p.machineBusyPct !== undefined ? fmt(p.machineBusyPct, 0) : '–', p.server ? fmt(p.server.rssMaxMB, 0) : '–', p.db ? fmt(p.db.rssMaxMB, 0) : '–'];
+}
+
+function resourceRows(result) {
+  const rows = [];
+  for (const kind of ['ours', 'relay']) {
+    const t = result.targets[kind];
+    if (!t || !t.scenarios) {
+      continue;
+    }
+    const s = t.scenarios;
+    const push = (name, procs, extra = '') => rows.push([name, kind, ...procCells(procs), extra]);
+    if (s.connections && s.connections.procs) {
+      push('connections', s.connections.procs);
+    }
+    if (s.dm && s.dm.procs) {
+      push(`dm @ ${fmt(s.dm.rate)}/s`, s.dm.procs, `gen lag p99 ${fmt(s.dm.generatorLagMs.p99)} ms, loop p99 ${fmt(s.dm.generatorLoopDelayP99Ms)} ms`);
+    }
+    if (s.group && s.group.procs) {
+      push('group', s.group.procs, `gen lag p99 ${fmt(s.group.generatorLagMs.p99)} ms, loop p99 ${fmt(s.group.generatorLoopDelayP99Ms)} ms`);
+    }
+    if (s.knee && s.knee.steps) {
+      for (const k of s.knee.steps) {
+        push(`knee @ ${fmt(k.rate)}/s`, k.procs, `gen lag p99 ${fmt(k.generatorLagMs.p99)} ms`);
+      }
+    }
+    if (s.http && s.http.login) {
+      push('http login', s.http.login.procs);
+      push('http history', s.http.history.procs);
+    }
+  }
+  return rows;
+}
+
+function kneeRows(result) {
+  const o = (result.targets.ours || {}).scenarios || {};
+  const r = (result.targets.relay || {}).scenarios || {};
+  const steps = new Map();
+  for (const [who, s] of [['ours', o], ['relay', r]]) {
+    for (const k of (s.knee && s.knee.steps) || []) {
+      if (!steps.has(k.rate)) {
+        steps.set(k.rate, {});
+      }
+      steps.get(k.rate)[who] = k;
+    }
+  }
+  return [...steps.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([rate, v]) => {
+      const c = (k) => (k ? [fmt(k.sendToReceiveMs.p50), fmt(k.sendToReceiveMs.p99), fmt(k.sendToReceiveMs.max), fmt(k.deliveredPct, 3), fmt(k.deliveriesPerSec, 0), k.held ? 'yes' : 'no'] : ['–', '–', '–', '–', '–', '–']);
+      return [fmt(rate), ...c(v.ours), ...c(v.relay)];
+    });
+}
+
+function renderMarkdown(result) {
+  const m = result.machine;
+  const o = result.opts;
+  const lines = [];
+  lines.push('# Performance');
+  lines.push('');
+  lines.push(
+    `Generated by \`npm run bench${result.mode === 'quick' ? ' -- --quick' : ''}\` (bench/run.js) on ${result.startedAt.slice(0, 16).replace('T', ' ')} UTC` +
+      ` at commit ${m.commit || '(none)'}. Do not edit by hand: rerun the bench. How to run it and read it: [bench/README.md](../bench/README.md).`,
+  );
+  lines.push('');
+  lines.push('Absolute figures move between machines; the ratio **ours / bare relay** (the same generator against');
+  lines.push('`bench/baseline/relay.js`, a Socket.IO relay with no auth and no storage, measured minutes apart on the');
+  lines.push('same machine) is what to compare. For latencies and CPU a ratio above 1 means we are slower; for');
+  lines.push('rates a ratio below 1 means we do less.');
+  lines.push('');
+  lines.push('## Machine and run');
+  lines.push('');
+  lines.push(
+    table(
+      ['', ''],
+      [
+        ['cores (nproc)', m.nproc],
+        ['CPU', m.cpuModel],
+        ['memory', `${m.memoryGiB} GiB`],
+        ['Node.js', m.node],
+        ['OS', m.platform],
+        ['open-file limit per process', fmt(m.openFilesLimit)],
+        ['ours', (result.targets.ours && result.targets.ours.describe) || '–'],
+        ['baseline', (result.targets.relay && result.targets.relay.describe) || '–'],
+        ['generator', `${o.genWorkers} processes on the same machine (socket.io-client, websocket transport), competing with the server for the same cores; its CPU is in the resources table`],
+        ['messages', `${o.msgSize}-character content; open loop (latency from each send's scheduled time); recipients confirm with \`message_delivered\`${o.receipts ? (o.receiptDelayMs ? ` batched per ${o.receiptDelayMs} ms` : ' once per event-loop turn (highest seq per conversation)') : ' off'}`],
+        ['run', `${result.mode}; ${result.startedAt} → ${result.finishedAt}`],
+      ],
+    ),
+  );
+  lines.push('');
+  lines.push('## Scenarios against the targets');
+  lines.push('');
+  lines.push('Targets are those of issue 7. "–" means not measured (or the scenario failed: see Errors).');
+  lines.push('');
+  lines.push(
+    table(
+      ['scenario', 'metric', 'ours', 'bare relay', 'ours / relay', 'target', 'gap'],
+      summaryRows(result).map((r) => [r.scenario, r.metric, fmt(r.ours), fmt(r.relay), r.ratio, r.target, r.gap]),
+    ),
+  );
+  lines.push('');
+  const setupRows = ['ours', 'relay']
+    .filter((k) => result.targets[k] && result.targets[k].setup)
+    .map((k) => {
+      const s = result.targets[k].setup;
+      return [k, fmt(s.users), fmt(s.registerPerSec), fmt(s.loginPerSec), fmt(result.targets[k].bootS)];
+    });
+  if (setupRows.length) {
+    lines.push(`Setup (HTTP, ${o.setupConcurrency} in flight):`);
+    lines.push('');
+    lines.push(table(['target', 'users', 'registrations/s', 'logins/s', 'boot to healthy (s)'], setupRows));
+    lines.push('');
+  }
+  const kr = kneeRows(result);
+  if (kr.length) {
+    lines.push(`## Knee: DM rate steps (${fmt(o.kneeStepMs / 1000)} s each, ${fmt(o.kneePairs)} pairs)`);
+    lines.push('');
+    lines.push(
+      table(
+        ['offered/s', 'ours p50', 'ours p99', 'ours max', 'ours delivered %', 'ours deliveries/s', 'ours held', 'relay p50', 'relay p99', 'relay max', 'relay delivered %', 'relay deliveries/s', 'relay held'],
+        kr,
+      ),
+    );
+    lines.push('');
+    lines.push('Latencies in ms, send → receive. The steps stop at the first that does not hold.');
+    lines.push('');
+  }
+  lines.push('## Resources per scenario');
+  lines.push('');
+  lines.push('CPU in % of one core, average over the measured window (peak 0.5 s sample in brackets);');
+  lines.push(`${m.nproc} cores = ${m.nproc * 100} %. "db" is PostgreSQL; "gen" is the load generator (runner + worker processes).`);
+  lines.push('');
+  lines.push(table(['scenario', 'target', 'server CPU %', 'db CPU %', 'gen CPU %', 'machine busy %', 'server RSS MB', 'db RSS MB', 'generator health'], resourceRows(result)));
+  lines.push('');
+  const details = [];
+  for (const kind of ['ours', 'relay']) {
+    const t = result.targets[kind];
+    if (!t || !t.scenarios) {
+      continue;
+    }
+    const s = t.scenarios;
+    if (s.connections && s.connections.sockets) {
+      const c = s.connections;
+      details.push(`- ${kind} connections: ${fmt(c.connected)}/${fmt(c.sockets)} connected (${fmt(c.users)} users × ${fmt(c.devicesPerUser)} devices) in ${fmt(c.connectWallS)} s; ${fmt(c.heldAfterHold)} still connected after ${fmt(c.holdS)} s; server RSS ${fmt(c.serverRssBeforeMB)} → ${fmt(c.serverRssAfterMB)} MB; /health activeConnections ${fmt(c.healthActiveConnections)}.`);
+    }
+    for (const name of ['dm', 'group']) {
+      const r = s[name];
+      if (r && r.scheduled !== undefined) {
+        details.push(`- ${kind} ${name}: ${fmt(r.scheduled)} sends scheduled, ${fmt(r.acked)} acked, ${fmt(r.ackErrors)} error acks, ${fmt(r.ackTimeouts)} ack timeouts; ${fmt(r.received)} of ${fmt(r.expectedDeliveries)} deliveries (${fmt(r.duplicates)} duplicates); ${fmt(r.receipts)} delivery receipts reached senders.`);
+      }
+    }
+  }
+  if (details.length) {
+    lines.push('## Counts');
+    lines.push('');
+    lines.push(...details);
+    lines.push('');
+  }
+  const errs = [];
+  for (const kind of ['ours', 'relay']) {
+    const t = result.targets[kind];
+    if (!t) {
+      continue;
+    }
+    for (const e of t.errors || []) {
+      errs.push(`- ${kind}: error: ${e.split('\n')[0]}`);
+    }
+    for (const w of t.warnings || []) {
+      errs.push(`- ${kind}: warning: ${w}`);
+    }
+  }
+  lines.push('## Errors and warnings');
+  lines.push('');
+  lines.push(errs.length ? errs.join('\n') : 'None.');
+  lines.push('');
+  lines.push('## How each figure is measured');
+  lines.push('');
+  lines.push('- **connections**: sockets opened with bounded concurrency across the generator processes; connected means');
+  lines.push('  the server sent `connected`. RSS per socket = growth of the server process RSS from before the first connect');
+  lines.push('  to after the hold, divided by the sockets still connected (database RSS is reported apart).');
+  lines.push('- **dm**: pairs of users send each other direct messages over `send_message`; message k is due at');
+  lines.push('  start + k / rate whatever happened before (open loop), and latency counts from that due time, so a stall');
+  lines.push('  in the server (or the generator: see "gen lag") is charged in full. Delivered % = distinct messages');
+  lines.push(`  received / messages scheduled, after up to ${fmt(o.drainMs / 1000)} s of drain. Receipt latency is send → the sender's`);
+  lines.push('  `message_delivered` event.');
+  lines.push('- **group**: one group, every member online with one socket, a few senders; a delivery is one message');
+  lines.push('  reaching one member; deliveries/s counts over the send window (longer if deliveries trail it).');
+  lines.push('- **knee**: dm steps at rising offered rates on the same sockets.');
+  lines.push('- **http**: autocannon, keep-alive connections; login rotates over 50 users; history pages 50 messages of');
+  lines.push('  seeded direct conversations with a Bearer token.');
+  lines.push('');
+  return lines.join('\n');
+}
+
+function renderConsole(result) {
+  const rows = summaryRows(result);
+  const head = ['scenario', 'metric', 'ours', 'relay', 'ratio', 'target', 'gap'];
+  const cells = rows.map((r) => [r.scenario, r.metric, fmt(r.ours), fmt(r.relay), r.ratio, r.target, r.gap]);
+  const widths = head.map((h, i) => Math.min(48, Math.max(h.length, ...cells.map((c) => String(c[i]).length))));
+  const line = (c) => c.map((x, i) => String(x).slice(0, 48).padEnd(widths[i])).join('  ');
+  return [line(head), ...cells.map(line)].join('\n');
+}
+
+module.exports = { renderMarkdown, renderConsole, summaryRows };

@@ -1,0 +1,286 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * The benchmark runner: `npm run bench` (full run, < 10 minutes) or `npm run bench -- --quick`
+ * (< 1 minute). For each target (the bare relay in bench/baseline/, then our server) it starts the
+ * server on a free port of 127.0.0.1, registers and logs in its users over HTTP, runs the scenarios
+ * with the generator processes, samples server/database/generator CPU and RSS from /proc, stops the
+ * server, and finally writes bench/results/<run>.json and the markdown report.
+ *
+ * Exit code: 0 when every scenario ran, 1 on a real error (a server that does not start, a refused
+ * request, an error ack, a crashed scenario), 2 on bad flags. Missed targets never fail the run.
+ * See bench/README.md.
+ */
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+const { parse, HELP, UsageError } = require('./lib/args');
+const { WorkerPool } = require('./lib/pool');
+const { ProcSampler } = require('./lib/procstat');
+const { startTarget, ensureBuilt, ROOT } = require('./lib/target');
+const { createUsers } = require('./lib/setup');
+const { httpJson, monoMs, round } = require('./lib/util');
+const { renderMarkdown, renderConsole } = require('./lib/report');
+
+const SCENARIOS = {
+  connections: require('./scenarios/connections'),
+  dm: require('./scenarios/dm'),
+  group: require('./scenarios/group'),
+  knee: require('./scenarios/knee'),
+  http: require('./scenarios/http'),
+};
+
+function log(msg) {
+  process.stdout.write(`${msg}\n`);
+}
+
+function machineInfo() {
+  let openFiles = null;
+  try {
+    const line = fs.readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    openFiles = line ? Number(line.split(/\s{2,}/)[1]) : null;
+  } catch {
+    openFiles = null;
+  }
+  let commit = null;
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
+  } catch {
+    commit = null;
+  }
+  const cpus = os.cpus();
+  return {
+    nproc: os.availableParallelism ? os.availableParallelism() : cpus.length,
+    cpuModel: cpus.length ? cpus[0].model : null,
+    memoryGiB: round(os.totalmem() / 2 ** 30, 1),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    openFilesLimit: openFiles,
+    commit,
+  };
+}
+
+function usersNeeded(opts) {
+  const n = [2];
+  const s = opts.scenarios;
+  if (s.includes('connections')) {
+    n.push(Math.ceil(opts.connections / opts.connDevices));
+  }
+  if (s.includes('dm')) {
+    n.push(2 * opts.dmPairs);
+  }
+  if (s.includes('group')) {
+    n.push(opts.groupMembers);
+  }
+  if (s.includes('knee')) {
+    n.push(2 * opts.kneePairs);
+  }
+  if (s.includes('http')) {
+    n.push(2 * opts.historyPairs);
+  }
+  return Math.max(...n);
+}
+
+function localHost(u) {
+  try {
+    return ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(new URL(u).hostname);
+  } catch {
+    return false;
+  }
+}
+
+const cleanups = new Set();
+
+async function runTarget(kind, opts, runId, runDir) {
+  const t = { kind, describe: null, setup: null, scenarios: {}, errors: [], warnings: [] };
+  const ctx = {
+    opts,
+    runId,
+    log,
+    warn: (m) => {
+      t.warnings.push(m);
+      log(`  warning: ${m}`);
+    },
+    error: (m) => {
+      t.errors.push(m);
+      log(`  ERROR: ${m}`);
+    },
+  };
+  let server = null;
+  let pool = null;
+  const cleanup = async () => {
+    if (pool) {
+      await pool.stop().catch(() => {});
+      pool = null;
+    }
+    if (server) {
+      await server.stop().catch(() => {});
+      server = null;
+    }
+  };
+  cleanups.add(cleanup);
+  const t0 = monoMs();
+  try {
+    log(`[${kind}] starting`);
+    server = await startTarget(kind, opts, runDir, log);
+    t.describe = server.describe;
+    t.bootS = round(server.bootS, 1);
+    ctx.url = server.url;
+    pool = new WorkerPool(opts.genWorkers);
+    await pool.start({ receipts: opts.receipts, receiptDelayMs: opts.receiptDelayMs });
+    ctx.pool = pool;
+    ctx.sampler = new ProcSampler({
+      serverPid: server.pid,
+      genPids: () => [process.pid, ...pool.pids()],
+      dbSystemWide: kind === 'ours' && !!opts.databaseUrl && localHost(opts.databaseUrl),
+      redisSystemWide: kind === 'ours' && !!opts.redisUrl && localHost(opts.redisUrl),
+    });
+    const n = usersNeeded(opts);
+    log(`[${kind}] registering and logging in ${n} users`);
+    const setup = await createUsers(server.url, n, `b${runId}`, { concurrency: opts.setupConcurrency, log });
+    ctx.users = setup.users;
+    t.setup = { users: n, registerPerSec: round(setup.registerPerSec, 1), loginPerSec: round(setup.loginPerSec, 1), concurrency: setup.concurrency };
+    for (const name of opts.scenarios) {
+      log(`[${kind}] ${name}`);
+      const s0 = monoMs();
+      try {
+        const r = await SCENARIOS[name](ctx);
+        r.elapsedS = round((monoMs() - s0) / 1000, 1);
+        t.scenarios[name] = r;
+      } catch (e) {
+        ctx.error(`${name} failed: ${e.message}`);
+        t.scenarios[name] = { failed: e.message, elapsedS: round((monoMs() - s0) / 1000, 1) };
+        await pool.all('close').catch(() => {});
+      }
+      const h = await httpJson(server.url, 'GET', '/health', { timeoutMs: 10000 }).catch((e) => ({ status: e.message }));
+      if (h.status !== 200) {
+        ctx.error(`server unhealthy after ${name} (${h.status}); stopping this target`);
+        break;
+      }
+    }
+    const status = await pool.all('status');
+    const disconnects = {};
+    for (const s of status) {
+      for (const [k, v] of Object.entries(s.disconnects)) {
+        disconnects[k] = (disconnects[k] || 0) + v;
+      }
+    }
+    t.unexpectedDisconnects = disconnects;
+    t.serverErrorEvents = status.reduce((a, s) => a + s.serverErrors, 0);
+    if (Object.keys(disconnects).length) {
+      ctx.warn(`sockets dropped by the server during the run: ${JSON.stringify(disconnects)}`);
+    }
+    if (t.serverErrorEvents) {
+      ctx.warn(`${t.serverErrorEvents} 'error' event(s) from the server`);
+    }
+  } catch (e) {
+    ctx.error(e.message);
+  } finally {
+    await cleanup();
+    cleanups.delete(cleanup);
+  }
+  t.elapsedS = round((monoMs() - t0) / 1000, 1);
+  log(`[${kind}] done in ${t.elapsedS} s`);
+  return t;
+}
+
+async function main() {
+  let opts;
+  try {
+    opts = parse(process.argv.slice(2));
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`${e.message}\n\n${HELP}`);
+      return 2;
+    }
+    throw e;
+  }
+  if (opts.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const started = new Date();
+  const stamp = started.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  const mode = opts.quick ? 'quick' : 'full';
+  const runId = (Date.now() % 1e10).toString(36) + Math.floor(Math.random() * 36 * 36).toString(36);
+  const resultsDir = path.join(ROOT, 'bench', 'results');
+  const runDir = path.join(resultsDir, `${stamp}-${mode}`);
+  fs.mkdirSync(runDir, { recursive: true });
+  const result = {
+    version: 1,
+    mode,
+    startedAt: started.toISOString(),
+    machine: machineInfo(),
+    opts,
+    targets: {},
+    errors: [],
+  };
+  // a hard bound on the whole run, whatever hangs
+  const hardLimitMs = (opts.quick ? 5 : 30) * 60000 + opts.bootTimeoutMs;
+  const hard = setTimeout(() => {
+    log(`ERROR: run exceeded ${hardLimitMs / 60000} minutes; stopping`);
+    Promise.allSettled([...cleanups].map((c) => c())).finally(() => process.exit(1));
+  }, hardLimitMs);
+  hard.unref();
+
+  const kinds = opts.target === 'both' ? ['relay', 'ours'] : [opts.target];
+  log(`bench ${mode}: targets ${kinds.join(', ')}; scenarios ${opts.scenarios.join(', ')}; ` +
+    `${opts.genWorkers} generator processes; results in ${path.relative(ROOT, runDir)}`);
+  for (const kind of kinds) {
+    if (kind === 'ours') {
+      try {
+        ensureBuilt(opts, log);
+      } catch (e) {
+        result.targets.ours = { kind, errors: [e.message], warnings: [], scenarios: {} };
+        log(`ERROR: ${e.message}`);
+        continue;
+      }
+    }
+    result.targets[kind] = await runTarget(kind, opts, runId, runDir);
+  }
+  result.finishedAt = new Date().toISOString();
+  for (const t of Object.values(result.targets)) {
+    for (const e of t.errors) {
+      result.errors.push(`${t.kind}: ${e}`);
+    }
+  }
+  const jsonFile = opts.out ? path.resolve(opts.out) : path.join(resultsDir, `${stamp}-${mode}.json`);
+  fs.writeFileSync(jsonFile, JSON.stringify(result, null, 2));
+  result.resultFile = path.relative(ROOT, jsonFile);
+  const md = renderMarkdown(result);
+  fs.writeFileSync(path.join(runDir, 'PERFORMANCE.md'), md);
+  const doc = opts.doc || (opts.quick ? null : path.join(ROOT, 'docs', 'PERFORMANCE.md'));
+  if (doc) {
+    fs.mkdirSync(path.dirname(path.resolve(doc)), { recursive: true });
+    fs.writeFileSync(path.resolve(doc), md);
+  }
+  log('');
+  log(renderConsole(result));
+  log(`JSON: ${path.relative(ROOT, jsonFile)}${doc ? `; report: ${path.relative(ROOT, path.resolve(doc))}` : ''}`);
+  if (result.errors.length) {
+    log(`\n${result.errors.length} error(s):`);
+    for (const e of result.errors) {
+      log(`  - ${e.split('\n')[0]}`);
+    }
+    return 1;
+  }
+  return 0;
+}
+
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    log(`\n${sig}: stopping servers and generator`);
+    Promise.allSettled([...cleanups].map((c) => c())).finally(() => process.exit(130));
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    log(`ERROR: ${err.stack || err}`);
+    Promise.allSettled([...cleanups].map((c) => c())).finally(() => process.exit(1));
+  },
+);

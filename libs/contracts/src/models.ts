@@ -1,0 +1,122 @@
+/** Resource shapes as they travel over HTTP and Socket.IO. Times are ISO 8601 UTC strings. */
+
+export type PresenceStatus = 'online' | 'away' | 'offline';
+export type MessageType = 'text' | 'image' | 'file';
+export type GroupVisibility = 'public' | 'private';
+export type GroupRole = 'owner' | 'admin' | 'member';
+export type ConversationType = 'direct' | 'group';
+
+/** The caller's own account. */
+export interface User {
+  id: string;
+  username: string;
+  email: string;
+  status: PresenceStatus;
+  lastSeen: string | null;
+  createdAt: string;
+}
+
+/** What anyone signed in may see of another user. */
+export interface PublicUser {
+  id: string;
+  username: string;
+  status: PresenceStatus;
+  lastSeen: string | null;
+}
+
+export interface UserStatus {
+  id: string;
+  username: string;
+  status: PresenceStatus;
+  lastSeen: string | null;
+}
+
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+  tokenType: 'Bearer';
+  /** Access token lifetime in seconds. */
+  expiresIn: number;
+}
+
+export interface LoginResult extends TokenPair {
+  user: User;
+}
+
+export interface Group {
+  id: string;
+  name: string;
+  description: string | null;
+  visibility: GroupVisibility;
+  createdBy: string;
+  memberCount: number;
+  conversationID: string;
+  createdAt: string;
+}
+
+export interface GroupMember {
+  userID: string;
+  username: string;
+  role: GroupRole;
+  status: PresenceStatus;
+  joinedAt: string;
+}
+
+export interface GroupMembership {
+  groupID: string;
+  userID: string;
+  role: GroupRole;
+  joinedAt: string;
+}
+
+export interface Message {
+  id: string;
+  conversationID: string;
+  seq: number;
+  senderID: string;
+  recipientID: string | null;
+  groupID: string | null;
+  content: string;
+  messageType: MessageType;
+  clientMessageID: string | null;
+  timestamp: string;
+  delivered: boolean;
+  read: boolean;
+  /** Group messages only: members other than the sender who received it. */
+  deliveredCount?: number;
+  /** Group messages only: members other than the sender who read it. */
+  readCount?: number;
+}
+
+export interface UnreadConversation {
+  conversationID: string;
+  unreadCount: number;
+  lastReadSeq: number;
+  lastSeq: number;
+}
+
+export interface UnreadSummary {
+  total: number;
+  conversations: UnreadConversation[];
+}
+
+export interface ConversationSummary {
+  id: string;
+  type: ConversationType;
+  /** Direct conversations: the other participant. */
+  peer: PublicUser | null;
+  /** Group conversations: the group. */
+  group: { id: string; name: string; visibility: GroupVisibility } | null;
+  lastMessage: Message | null;
+  lastSeq: number;
+  unreadCount: number;
+  lastReadSeq: number;
+  updatedAt: string;
+}
+
+export interface ReadMarker {
+  conversationID: string;
+  userID: string;
+  lastReadSeq: number;
+  lastDeliveredSeq: number;
+}

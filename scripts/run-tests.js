@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+/**
+ * `npm test`: compiles src, libs and test with tsc, then runs every unit spec and e2e suite on Node's
+ * test runner. e2e suites need PostgreSQL: DATABASE_URL when set (each suite creates its own database
+ * there), otherwise an embedded PostgreSQL started here for the run. Suites that need Redis
+ * (`*.redis.e2e-spec.ts`) run when REDIS_URL is set and are skipped, with the reason, when it is not
+ * (in CI a missing REDIS_URL is an error).
+ *
+ *   npm test                     everything
+ *   npm test -- --unit | --e2e   one kind
+ *   npm test -- groups messages  only files whose path contains one of the words
+ */
+'use strict';
+const { spawnSync, spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const args = process.argv.slice(2);
+const wantUnit = !args.includes('--e2e') || args.includes('--unit');
+const wantE2e = !args.includes('--unit') || args.includes('--e2e');
+const filters = args.filter((a) => !a.startsWith('--'));
+
+function log(line) {
+  process.stdout.write(`[test] ${line}\n`);
+}
+
+function walk(dir, suffix, out = []) {
+  if (!fs.existsSync(dir)) return out;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) walk(full, suffix, out);
+    else if (entry.name.endsWith(suffix)) out.push(full);
+  }
+  return out;
+}
+
+async function main() {
+  const build = path.join(root, '.test-build');
+  log('compiling with tsc -p tsconfig.test.json');
+  const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.test.json'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (tsc.status !== 0) {
+    process.exit(tsc.status ?? 1);
+  }
+
+  let files = [];
+  if (wantUnit) {
+    files.push(...walk(path.join(build, 'src'), '.spec.js'), ...walk(path.join(build, 'libs'), '.spec.js'));
+  }
+  if (wantE2e) {
+    files.push(...walk(path.join(build, 'test'), '.e2e-spec.js'));
+  }
+  if (filters.length) {
+    files = files.filter((file) => filters.some((word) => path.relative(build, file).includes(word)));
+  }
+
+  const env = { ...process.env, NODE_ENV: 'test' };
+  const redisSuites = files.filter((file) => file.endsWith('.redis.e2e-spec.js'));
+  if (redisSuites.length && !process.env.REDIS_URL) {
+    if (process.env.CI) {
+      log('REDIS_URL is not set but CI is: the Redis suites must run in CI');
+      process.exit(1);
+    }
+    for (const file of redisSuites) {
+      log(`SKIPPED ${path.relative(build, file)}: needs Redis and REDIS_URL is not set`);
+    }
+    files = files.filter((file) => !redisSuites.includes(file));
+  }
+
+  let embedded = null;
+  const needsDatabase = files.some((file) => file.endsWith('.e2e-spec.js'));
+  if (needsDatabase && !process.env.DATABASE_URL) {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'messaging-test-'));
+    fs.chmodSync(dataDir, 0o755);
+    log(`DATABASE_URL is not set: starting an embedded PostgreSQL in ${dataDir}`);
+    const { startEmbeddedPostgres } = require(path.join(build, 'src/database/embedded-postgres.js'));
+    embedded = await startEmbeddedPostgres({ dataDir, settings: { fsync: 'off', synchronous_commit: 'off' } });
+    embedded.dataDir = dataDir;
+    env.DATABASE_URL = embedded.url;
+  } else if (needsDatabase) {
+    log('e2e suites use the PostgreSQL server at DATABASE_URL (one fresh database per suite)');
+  }
+  env.TEST_DATABASE_URL = env.DATABASE_URL ?? '';
+
+  if (!files.length) {
+    log('no test files matched');
+    process.exit(1);
+  }
+  log(`running ${files.length} file(s)`);
+  const concurrency = process.env.TEST_CONCURRENCY ?? '2';
+  const child = spawn(
+    process.execPath,
+    ['--enable-source-maps', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+    { cwd: root, env, stdio: 'inherit' },
+  );
+  const code = await new Promise((resolve) => child.on('exit', (status, signal) => resolve(status ?? (signal ? 1 : 0))));
+  if (embedded) {
+    await embedded.stop().catch(() => undefined);
+    fs.rmSync(embedded.dataDir, { recursive: true, force: true });
+  }
+  process.exit(code);
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error && error.stack ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { LoggerModule } from 'nestjs-pino';
+import { AuthModule } from './auth/auth.module';
+import { JwtAuthGuard } from './auth/jwt-auth.guard';
+import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
+import { EnvelopeInterceptor } from './common/http/envelope.interceptor';
+import { createValidationPipe } from './common/http/validation';
+import { RateLimitModule } from './common/rate-limit/rate-limit.module';
+import { RedisModule } from './common/redis/redis.module';
+import { configNamespaces, type RootConfig } from './config/configuration';
+import { validateEnv } from './config/env.schema';
+import { DatabaseModule } from './database/database.module';
+import { GroupsModule } from './groups/groups.module';
+import { HealthModule } from './health/health.module';
+import { MessagingModule } from './messaging/messaging.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { PresenceModule } from './presence/presence.module';
+import { UsersModule } from './users/users.module';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+@Module({
+  imports: [
+    ConfigModule.forRoot({
+      isGlobal: true,
+      cache: true,
+      ignoreEnvFile: true,
+      load: configNamespaces,
+      validate: (raw) => {
+        validateEnv(raw);
+        return raw;
+      },
+    }),
+    LoggerModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<RootConfig, true>) => ({
+        pinoHttp: {
+          level: config.get('app.logLevel', { infer: true }),
+          genReqId: (request: IncomingMessage, response) => {
+            const incoming = request.headers['x-request-id'];
+            const id =
+              typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+            response.setHeader('X-Request-Id', id);
+            return id;
+          },
+          redact: {
+            paths: [
+              'req.headers.authorization',
+              'req.headers.cookie',
+              'req.query.token',
+              'req.body.password',
+              'req.body.refreshToken',
+              'res.headers["set-cookie"]',
+            ],
+            censor: '[redacted]',
+          },
+          serializers: {
+            res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+            // The raw URL may carry ?token= (Socket.IO handshakes): log the path only.
+            req: (req: { id: string; method: string; url: string }) => ({
+              id: req.id,
+              method: req.method,
+              url: req.url?.split('?')[0],
+            }),
+          },
+          autoLogging: {
+            ignore: (request: IncomingMessage) =>
+              request.url === '/health' ||
+              request.url === '/metrics' ||
+              (request.url ?? '').startsWith('/ws'),
+          },
+          customLogLevel: (_request, response, error) =>
+            error || response.statusCode >= 500
+              ? 'error'
+              : response.statusCode >= 400
+                ? 'warn'
+                : 'info',
+        },
+      }),
+    }),
+    EventEmitterModule.forRoot({ wildcard: false, maxListeners: 20 }),
+    RedisModule,
+    RateLimitModule,
+    MetricsModule,
+    DatabaseModule,
+    HealthModule,
+    AuthModule,
+    UsersModule,
+    GroupsModule,
+    MessagingModule,
+    PresenceModule,
+  ],
+  providers: [
+    { provide: APP_GUARD, useClass: JwtAuthGuard },
+    { provide: APP_PIPE, useFactory: createValidationPipe },
+    { provide: APP_FILTER, useClass: AllExceptionsFilter },
+    { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
+  ],
+})
+export class AppModule {}

@@ -1,0 +1,65 @@
+import type { INestApplication } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import type { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
+import type { RootConfig } from './config/configuration';
+
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Messaging API')
+    .setDescription(
+      'Real-time messaging backend. REST under /api with the envelope `{success, data, pagination?}` or ' +
+        '`{success: false, error: {code, message, details?}}`; realtime over Socket.IO on path `/ws` ' +
+        '(see docs/websocket-events.md and /docs/asyncapi.json).',
+    )
+    .setVersion('1.0')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    .build();
+  return SwaggerModule.createDocument(app, config);
+}
+
+/** Everything main.ts and the e2e tests share: the app as clients see it. */
+export function configureApp(app: NestExpressApplication): void {
+  const config = app.get<ConfigService<RootConfig, true>>(ConfigService);
+  const appConfig = config.get('app', { infer: true });
+  app.useLogger(app.get(Logger));
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
+  app.enableCors({ origin: appConfig.corsOrigins, credentials: appConfig.corsOrigins !== true });
+  app.useBodyParser('json', { limit: appConfig.bodyLimit });
+  app.useBodyParser('urlencoded', { limit: appConfig.bodyLimit, extended: false });
+  app.setGlobalPrefix('api', { exclude: ['health', 'metrics'] });
+  const document = buildOpenApiDocument(app);
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    customSiteTitle: 'Messaging API',
+  });
+  app.enableShutdownHooks();
+}
+
+/**
+ * body-parser rejects malformed or oversize bodies before Nest's pipeline; render those through the
+ * same filter so they get the envelope too. Registered after routes (express error middleware).
+ */
+export function renderEarlyErrors(app: NestExpressApplication): void {
+  const filter = new AllExceptionsFilter();
+  app.use((error: unknown, request: Request, response: Response, next: NextFunction) => {
+    if (response.headersSent) {
+      next(error);
+      return;
+    }
+    filter.catch(error, {
+      getType: () => 'http',
+      switchToHttp: () => ({
+        getRequest: () => request,
+        getResponse: () => response,
+        getNext: () => next,
+      }),
+    } as never);
+  });
+}

@@ -1,0 +1,64 @@
+import { Body, Controller, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { LoginResult, TokenPair, User } from '../../libs/contracts/src';
+import { CurrentUser, type AuthenticatedUser } from '../common/decorators/current-user.decorator';
+import { Public } from '../common/decorators/public.decorator';
+import { ErrorCode } from '../common/errors/app-error';
+import { ApiErrors, ApiSuccess } from '../common/http/api-docs';
+import { UserDto } from '../users/dto/user.dto';
+import { AuthRateLimitGuard } from './auth-rate-limit.guard';
+import { AuthService } from './auth.service';
+import { LoginDto } from './dto/login.dto';
+import { RefreshDto } from './dto/refresh.dto';
+import { RegisterDto } from './dto/register.dto';
+import { LoginResultDto, TokenPairDto } from './dto/token-pair.dto';
+
+@ApiTags('auth')
+@Controller()
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Public()
+  @UseGuards(AuthRateLimitGuard)
+  @Post('users/register')
+  @ApiOperation({ summary: 'Create an account' })
+  @ApiSuccess(UserDto, { status: 201 })
+  @ApiErrors(ErrorCode.CONFLICT, ErrorCode.RATE_LIMITED)
+  async register(@Body() body: RegisterDto): Promise<User> {
+    return this.auth.register(body);
+  }
+
+  @Public()
+  @UseGuards(AuthRateLimitGuard)
+  @Post('users/login')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Sign in with username (or email) and password' })
+  @ApiSuccess(LoginResultDto)
+  @ApiErrors(ErrorCode.UNAUTHORIZED, ErrorCode.RATE_LIMITED)
+  async login(@Body() body: LoginDto): Promise<LoginResult> {
+    return this.auth.login(body);
+  }
+
+  @Public()
+  @UseGuards(AuthRateLimitGuard)
+  @Post('auth/refresh')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Exchange a refresh token for a new pair (the old one stops working)' })
+  @ApiSuccess(TokenPairDto)
+  @ApiErrors(ErrorCode.UNAUTHORIZED, ErrorCode.RATE_LIMITED)
+  async refresh(@Body() body: RefreshDto): Promise<TokenPair> {
+    return this.auth.refresh(body.refreshToken);
+  }
+
+  @ApiBearerAuth()
+  @Post('auth/logout')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({
+    summary: "End the caller's session: its refresh token is revoked and its sockets disconnected",
+  })
+  @ApiNoContentResponse({ description: 'Signed out' })
+  @ApiErrors(ErrorCode.UNAUTHORIZED)
+  async logout(@CurrentUser() caller: AuthenticatedUser): Promise<void> {
+    await this.auth.logout(caller.userId, caller.sessionId);
+  }
+}

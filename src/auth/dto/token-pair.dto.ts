@@ -1,0 +1,17 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { UserDto } from '../../users/dto/user.dto';
+
+export class TokenPairDto {
+  /** JWT for `Authorization: Bearer` and the socket handshake; 15 minutes. */
+  accessToken!: string;
+  /** Opaque, single use: exchange it at POST /api/auth/refresh. */
+  refreshToken!: string;
+  @ApiProperty({ example: 'Bearer' })
+  tokenType!: 'Bearer';
+  /** Access token lifetime in seconds. @example 900 */
+  expiresIn!: number;
+}
+
+export class LoginResultDto extends TokenPairDto {
+  user!: UserDto;
+}

@@ -1,0 +1,129 @@
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { InjectRepository } from '@nestjs/typeorm';
+import { IsNull, Repository } from 'typeorm';
+import { AppError } from '../common/errors/app-error';
+import type { RootConfig } from '../config/configuration';
+import { SessionEntity } from './entities/session.entity';
+import { AUTH_EVENTS, type SessionRevokedEvent } from './auth.events';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** How long a "this session is active" answer is reused before asking the database again. */
+const ACTIVE_CACHE_MS = 5_000;
+
+function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+function sameHash(a: string, b: string): boolean {
+  const left = Buffer.from(a, 'hex');
+  const right = Buffer.from(b, 'hex');
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/**
+ * Refresh sessions. A refresh token is `<session id>.<secret>`; the table keeps only the hash of the
+ * current secret. Rotation swaps it atomically, so of two racing refreshes with one token exactly one
+ * wins and the other is treated as reuse: the session is revoked and its sockets are disconnected.
+ */
+@Injectable()
+export class SessionService {
+  private readonly refreshTtlSeconds: number;
+  private readonly activeCache = new Map<string, number>();
+
+  constructor(
+    @InjectRepository(SessionEntity) private readonly sessions: Repository<SessionEntity>,
+    private readonly events: EventEmitter2,
+    config: ConfigService<RootConfig, true>,
+  ) {
+    this.refreshTtlSeconds = config.get('auth.refreshTokenTtlSeconds', { infer: true });
+  }
+
+  /** Opens a session and returns its first refresh token. */
+  async open(userId: string): Promise<{ sessionId: string; refreshToken: string }> {
+    const sessionId = randomUUID();
+    const secret = randomBytes(32).toString('base64url');
+    await this.sessions.insert({
+      id: sessionId,
+      userId,
+      tokenHash: hashSecret(secret),
+      expiresAt: new Date(Date.now() + this.refreshTtlSeconds * 1000),
+      revokedAt: null,
+      revokedReason: null,
+      rotatedAt: null,
+    });
+    this.activeCache.set(sessionId, Date.now());
+    return { sessionId, refreshToken: `${sessionId}.${secret}` };
+  }
+
+  /** Exchanges a refresh token for a new one; any failure is UNAUTHORIZED with one message. */
+  async rotate(
+    refreshToken: string,
+  ): Promise<{ sessionId: string; userId: string; refreshToken: string }> {
+    const invalid = AppError.unauthorized('Invalid or expired refresh token');
+    const [sessionId, secret, ...rest] = refreshToken.split('.');
+    if (rest.length > 0 || !sessionId || !secret || !UUID.test(sessionId)) {
+      throw invalid;
+    }
+    const session = await this.sessions.findOne({ where: { id: sessionId } });
+    if (!session || session.revokedAt || session.expiresAt.getTime() <= Date.now()) {
+      throw invalid;
+    }
+    const presented = hashSecret(secret);
+    if (!sameHash(presented, session.tokenHash)) {
+      await this.revoke(session.id, session.userId, 'refresh_token_reuse');
+      throw invalid;
+    }
+    const nextSecret = randomBytes(32).toString('base64url');
+    const result = await this.sessions.update(
+      { id: session.id, tokenHash: presented, revokedAt: IsNull() },
+      { tokenHash: hashSecret(nextSecret), rotatedAt: new Date() },
+    );
+    if (!result.affected) {
+      // Another refresh with the same token won the race: this one is a replay.
+      await this.revoke(session.id, session.userId, 'refresh_token_reuse');
+      throw invalid;
+    }
+    return {
+      sessionId: session.id,
+      userId: session.userId,
+      refreshToken: `${session.id}.${nextSecret}`,
+    };
+  }
+
+  async revoke(sessionId: string, userId: string, reason: string): Promise<void> {
+    await this.sessions.update(
+      { id: sessionId, revokedAt: IsNull() },
+      { revokedAt: new Date(), revokedReason: reason },
+    );
+    this.activeCache.delete(sessionId);
+    const event: SessionRevokedEvent = { sessionId, userId, reason };
+    this.events.emit(AUTH_EVENTS.sessionRevoked, event);
+  }
+
+  async isActive(sessionId: string): Promise<boolean> {
+    const checked = this.activeCache.get(sessionId);
+    if (checked !== undefined && Date.now() - checked < ACTIVE_CACHE_MS) {
+      return true;
+    }
+    if (!UUID.test(sessionId)) {
+      return false;
+    }
+    const session = await this.sessions.findOne({
+      where: { id: sessionId },
+      select: { id: true, revokedAt: true, expiresAt: true },
+    });
+    const active = !!session && !session.revokedAt && session.expiresAt.getTime() > Date.now();
+    if (active) {
+      if (this.activeCache.size > 100_000) {
+        this.activeCache.clear();
+      }
+      this.activeCache.set(sessionId, Date.now());
+    } else {
+      this.activeCache.delete(sessionId);
+    }
+    return active;
+  }
+}

@@ -1,0 +1,117 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type Redis from 'ioredis';
+import {
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
+import type { RootConfig } from '../../config/configuration';
+import { AppError } from '../errors/app-error';
+import { REDIS_CLIENT } from '../redis/redis.module';
+
+export type RateLimitName = 'auth' | 'loginFailures' | 'messages' | 'typing';
+
+interface LimitDefinition {
+  points: number;
+  durationSeconds: number;
+}
+
+/**
+ * Fixed-window counters for SPEC's four limits. With REDIS_URL the counters live in Redis so the
+ * limits hold across instances; if Redis is unreachable a request is let through (availability over
+ * strictness) using an in-process limiter as insurance. A limit of 0 is off.
+ */
+@Injectable()
+export class RateLimitService {
+  private readonly logger = new Logger('RateLimit');
+  private readonly limiters = new Map<RateLimitName, RateLimiterAbstract>();
+
+  constructor(config: ConfigService<RootConfig, true>, @Inject(REDIS_CLIENT) redis: Redis | null) {
+    const limits = config.get('rateLimit', { infer: true });
+    const definitions: Record<RateLimitName, LimitDefinition> = {
+      auth: { points: limits.authPerMinute, durationSeconds: 60 },
+      loginFailures: { points: limits.loginFailuresPer15Minutes, durationSeconds: 15 * 60 },
+      messages: { points: limits.messagesPer10Seconds, durationSeconds: 10 },
+      typing: { points: limits.typingPer10Seconds, durationSeconds: 10 },
+    };
+    for (const [name, definition] of Object.entries(definitions) as [
+      RateLimitName,
+      LimitDefinition,
+    ][]) {
+      if (definition.points <= 0) {
+        continue;
+      }
+      const options = {
+        keyPrefix: `rl:${name}`,
+        points: definition.points,
+        duration: definition.durationSeconds,
+      };
+      const limiter = redis
+        ? new RateLimiterRedis({
+            ...options,
+            storeClient: redis,
+            useRedisPackage: false,
+            insuranceLimiter: new RateLimiterMemory(options),
+          })
+        : new RateLimiterMemory(options);
+      this.limiters.set(name, limiter);
+    }
+  }
+
+  isEnabled(name: RateLimitName): boolean {
+    return this.limiters.has(name);
+  }
+
+  /** Counts one event against `key`; throws RATE_LIMITED (with Retry-After) past the limit. */
+  async consume(name: RateLimitName, key: string): Promise<void> {
+    const limiter = this.limiters.get(name);
+    if (!limiter) {
+      return;
+    }
+    try {
+      await limiter.consume(key);
+    } catch (result) {
+      if (result instanceof RateLimiterRes) {
+        throw AppError.rateLimited(result.msBeforeNext / 1000);
+      }
+      this.logger.warn(`Rate limiter ${name} failed open: ${String(result)}`);
+    }
+  }
+
+  /** Throws RATE_LIMITED when `key` has already used up its allowance, without counting. */
+  async assertNotBlocked(name: RateLimitName, key: string): Promise<void> {
+    const limiter = this.limiters.get(name);
+    if (!limiter) {
+      return;
+    }
+    try {
+      const result = await limiter.get(key);
+      if (result && result.consumedPoints >= limiter.points) {
+        throw AppError.rateLimited(result.msBeforeNext / 1000);
+      }
+    } catch (error) {
+      if (error instanceof AppError) {
+        throw error;
+      }
+      this.logger.warn(`Rate limiter ${name} failed open: ${String(error)}`);
+    }
+  }
+
+  /** Counts one event and never throws (used to record failures). */
+  async record(name: RateLimitName, key: string): Promise<void> {
+    const limiter = this.limiters.get(name);
+    if (!limiter) {
+      return;
+    }
+    await limiter.penalty(key, 1).catch(() => undefined);
+  }
+
+  async reset(name: RateLimitName, key: string): Promise<void> {
+    await this.limiters
+      .get(name)
+      ?.delete(key)
+      .catch(() => undefined);
+  }
+}

@@ -1,0 +1,72 @@
+import { registerAs } from '@nestjs/config';
+import * as path from 'node:path';
+import { validateEnv } from './env.schema';
+
+/**
+ * Typed configuration namespaces. Each reads the already validated environment, so a bad value has
+ * stopped start-up before any of these runs.
+ */
+const env = () => validateEnv(process.env);
+
+export const appConfig = registerAs('app', () => {
+  const e = env();
+  return {
+    nodeEnv: e.NODE_ENV,
+    isProduction: e.NODE_ENV === 'production',
+    port: e.PORT,
+    dataDir: path.resolve(e.DATA_DIR),
+    logLevel: e.LOG_LEVEL,
+    corsOrigins: e.CORS_ORIGINS === '*' ? true : e.CORS_ORIGINS.split(',').map((o) => o.trim()),
+    bodyLimit: '64kb',
+  };
+});
+
+export const databaseConfig = registerAs('database', () => ({
+  url: env().DATABASE_URL,
+  poolSize: 20,
+}));
+
+export const redisConfig = registerAs('redis', () => ({
+  url: env().REDIS_URL,
+}));
+
+export const authConfig = registerAs('auth', () => ({
+  /** Undefined only in the embedded default, where the auth module generates and keeps one. */
+  jwtSecret: env().JWT_SECRET,
+  accessTokenTtlSeconds: 15 * 60,
+  refreshTokenTtlSeconds: 30 * 24 * 60 * 60,
+  issuer: 'messaging-api',
+  audience: 'messaging-api-clients',
+}));
+
+export const rateLimitConfig = registerAs('rateLimit', () => {
+  const e = env();
+  return {
+    authPerMinute: e.RATE_LIMIT_AUTH,
+    loginFailuresPer15Minutes: e.RATE_LIMIT_LOGIN_FAILURES,
+    messagesPer10Seconds: e.RATE_LIMIT_MESSAGES,
+    typingPer10Seconds: e.RATE_LIMIT_TYPING,
+  };
+});
+
+export const configNamespaces = [
+  appConfig,
+  databaseConfig,
+  redisConfig,
+  authConfig,
+  rateLimitConfig,
+];
+
+export type AppConfig = ReturnType<typeof appConfig>;
+export type DatabaseConfig = ReturnType<typeof databaseConfig>;
+export type RedisConfig = ReturnType<typeof redisConfig>;
+export type AuthConfig = ReturnType<typeof authConfig>;
+export type RateLimitConfig = ReturnType<typeof rateLimitConfig>;
+
+export interface RootConfig {
+  app: AppConfig;
+  database: DatabaseConfig;
+  redis: RedisConfig;
+  auth: AuthConfig;
+  rateLimit: RateLimitConfig;
+}

@@ -1,0 +1,147 @@
+/**
+ * The environment contract. `validateEnv` is the only parser of process.env: it turns raw strings
+ * into typed settings and stops start-up with one line naming the variable when a value is bad.
+ */
+export type NodeEnv = 'development' | 'production' | 'test';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Env {
+  NODE_ENV: NodeEnv;
+  PORT: number;
+  DATABASE_URL: string | undefined;
+  REDIS_URL: string | undefined;
+  JWT_SECRET: string | undefined;
+  DATA_DIR: string;
+  LOG_LEVEL: LogLevel;
+  CORS_ORIGINS: string;
+  RATE_LIMIT_AUTH: number;
+  RATE_LIMIT_LOGIN_FAILURES: number;
+  RATE_LIMIT_MESSAGES: number;
+  RATE_LIMIT_TYPING: number;
+  WORKERS: string | undefined;
+}
+
+export class EnvValidationError extends Error {
+  constructor(
+    readonly variable: string,
+    reason: string,
+  ) {
+    super(`Invalid environment variable ${variable}: ${reason}`);
+    this.name = 'EnvValidationError';
+  }
+}
+
+const LOG_LEVELS: readonly LogLevel[] = [
+  'fatal',
+  'error',
+  'warn',
+  'info',
+  'debug',
+  'trace',
+  'silent',
+];
+const NODE_ENVS: readonly NodeEnv[] = ['development', 'production', 'test'];
+
+function blankToUndefined(value: unknown): string | undefined {
+  if (typeof value !== 'string') {
+    return undefined;
+  }
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+function integer(
+  raw: Record<string, unknown>,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const value = blankToUndefined(raw[name]);
+  if (value === undefined) {
+    return fallback;
+  }
+  if (!/^\d+$/.test(value)) {
+    throw new EnvValidationError(name, `expected a whole number, got "${value}"`);
+  }
+  const parsed = Number(value);
+  if (parsed < min || parsed > max) {
+    throw new EnvValidationError(name, `expected a number from ${min} to ${max}, got ${parsed}`);
+  }
+  return parsed;
+}
+
+function oneOf<T extends string>(
+  raw: Record<string, unknown>,
+  name: string,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  const value = blankToUndefined(raw[name]);
+  if (value === undefined) {
+    return fallback;
+  }
+  const lowered = value.toLowerCase() as T;
+  if (!allowed.includes(lowered)) {
+    throw new EnvValidationError(name, `expected one of ${allowed.join(', ')}, got "${value}"`);
+  }
+  return lowered;
+}
+
+function url(
+  raw: Record<string, unknown>,
+  name: string,
+  protocols: readonly string[],
+): string | undefined {
+  const value = blankToUndefined(raw[name]);
+  if (value === undefined) {
+    return undefined;
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new EnvValidationError(name, 'expected a URL');
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new EnvValidationError(
+      name,
+      `expected a ${protocols.join(' or ')} URL, got "${parsed.protocol}"`,
+    );
+  }
+  return value;
+}
+
+export function validateEnv(raw: Record<string, unknown>): Env {
+  const nodeEnv = oneOf(raw, 'NODE_ENV', NODE_ENVS, 'development');
+  const jwtSecret = blankToUndefined(raw.JWT_SECRET);
+  if (jwtSecret !== undefined && jwtSecret.length < 32) {
+    throw new EnvValidationError('JWT_SECRET', 'must be at least 32 characters');
+  }
+  const databaseUrl = url(raw, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  if (nodeEnv === 'production' && jwtSecret === undefined) {
+    throw new EnvValidationError('JWT_SECRET', 'is required when NODE_ENV=production');
+  }
+  const workers = blankToUndefined(raw.WORKERS);
+  if (workers !== undefined && workers !== 'auto' && !/^[1-9]\d{0,2}$/.test(workers)) {
+    throw new EnvValidationError(
+      'WORKERS',
+      `expected "auto" or a number from 1 to 999, got "${workers}"`,
+    );
+  }
+  return {
+    NODE_ENV: nodeEnv,
+    PORT: integer(raw, 'PORT', 3000, 0, 65535),
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: url(raw, 'REDIS_URL', ['redis:', 'rediss:']),
+    JWT_SECRET: jwtSecret,
+    DATA_DIR: blankToUndefined(raw.DATA_DIR) ?? './data',
+    LOG_LEVEL: oneOf(raw, 'LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info'),
+    CORS_ORIGINS: blankToUndefined(raw.CORS_ORIGINS) ?? '*',
+    RATE_LIMIT_AUTH: integer(raw, 'RATE_LIMIT_AUTH', 20, 0, 1_000_000),
+    RATE_LIMIT_LOGIN_FAILURES: integer(raw, 'RATE_LIMIT_LOGIN_FAILURES', 10, 0, 1_000_000),
+    RATE_LIMIT_MESSAGES: integer(raw, 'RATE_LIMIT_MESSAGES', 30, 0, 1_000_000),
+    RATE_LIMIT_TYPING: integer(raw, 'RATE_LIMIT_TYPING', 10, 0, 1_000_000),
+    WORKERS: workers,
+  };
+}

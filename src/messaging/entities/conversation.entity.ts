@@ -1,0 +1,42 @@
+import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { bigintToNumber } from '../../database/transformers';
+
+export type ConversationKind = 'direct' | 'group';
+
+/**
+ * A direct conversation (exactly one per pair: `user_low < user_high`, unique) or the conversation of
+ * a group. `last_seq` is the seq of its newest message; the next message takes `last_seq + 1` in the
+ * same transaction that inserts it.
+ */
+@Entity({ name: 'conversations' })
+@Index('UQ_conversations_direct_pair', ['userLow', 'userHigh'], {
+  unique: true,
+  where: `"type" = 'direct'`,
+})
+@Index('UQ_conversations_group', ['groupId'], { unique: true, where: `"group_id" IS NOT NULL` })
+@Check('CHK_conversations_type', `"type" IN ('direct', 'group')`)
+export class ConversationEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ type: 'varchar', length: 10 })
+  type!: ConversationKind;
+
+  @Column({ name: 'group_id', type: 'uuid', nullable: true })
+  groupId!: string | null;
+
+  @Column({ name: 'user_low', type: 'uuid', nullable: true })
+  userLow!: string | null;
+
+  @Column({ name: 'user_high', type: 'uuid', nullable: true })
+  userHigh!: string | null;
+
+  @Column({ name: 'last_seq', type: 'bigint', default: 0, transformer: bigintToNumber })
+  lastSeq!: number;
+
+  @Column({ name: 'last_message_at', type: 'timestamptz', nullable: true })
+  lastMessageAt!: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+}

@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Every Prometheus series the service exports, in one registry. */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  readonly httpRequestDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request latency by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly socketConnections = new Gauge({
+    name: 'ws_connections',
+    help: 'Socket.IO connections currently open on this instance',
+    registers: [this.registry],
+  });
+
+  readonly messagesSent = new Counter({
+    name: 'messages_sent_total',
+    help: 'Messages stored (HTTP and socket)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly messagesDelivered = new Counter({
+    name: 'messages_delivered_total',
+    help: 'Message events emitted to recipient sockets (one per message per recipient user)',
+    registers: [this.registry],
+  });
+
+  readonly deliveryLatency = new Histogram({
+    name: 'message_delivery_latency_seconds',
+    help: 'Time from commit to hand-off to the socket layer',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+
+  readonly messageBatchSize = new Histogram({
+    name: 'message_write_batch_size',
+    help: 'Messages committed per group-commit transaction',
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+}

@@ -1,0 +1,24 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { PresenceStatus } from '../../../libs/contracts/src';
+
+const STATUSES = ['online', 'away', 'offline'];
+
+export class PublicUserDto {
+  /** @example 0f8fad5b-d9cb-469f-a165-70867728950e */
+  id!: string;
+  /** @example john_doe */
+  username!: string;
+  @ApiProperty({ enum: STATUSES, example: 'online' })
+  status!: PresenceStatus;
+  /** Last time the user was connected; null if never. @example 2026-01-15T10:30:00.000Z */
+  lastSeen!: string | null;
+}
+
+export class UserStatusDto extends PublicUserDto {}
+
+export class UserDto extends PublicUserDto {
+  /** @example john@example.com */
+  email!: string;
+  /** @example 2026-01-15T10:30:00.000Z */
+  createdAt!: string;
+}

@@ -1,0 +1,72 @@
+import { io, type Socket } from 'socket.io-client';
+
+export type TestSocket = Socket;
+
+/** Connects a real socket.io-client to `/ws` and resolves once connected (rejects on connect_error). */
+export function connectSocket(
+  baseUrl: string,
+  token: string | undefined,
+  options: { viaQuery?: boolean; transports?: string[] } = {},
+): Promise<TestSocket> {
+  const socket = io(baseUrl, {
+    path: '/ws',
+    transports: options.transports ?? ['websocket'],
+    reconnection: false,
+    forceNew: true,
+    timeout: 5_000,
+    ...(options.viaQuery ? { query: token ? { token } : {} } : { auth: token ? { token } : {} }),
+  });
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', (error: Error) => {
+      socket.close();
+      reject(error);
+    });
+  });
+}
+
+/** Resolves with the next `event` payload that matches `predicate`; rejects after `timeoutMs`. */
+export function waitForEvent<T = unknown>(
+  socket: TestSocket,
+  event: string,
+  predicate: (payload: T) => boolean = () => true,
+  timeoutMs = 5_000,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.off(event, handler);
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for "${event}"`));
+    }, timeoutMs);
+    const handler = (payload: T) => {
+      if (predicate(payload)) {
+        clearTimeout(timer);
+        socket.off(event, handler);
+        resolve(payload);
+      }
+    };
+    socket.on(event, handler);
+  });
+}
+
+/** Collects every `event` payload from now on (for asserting that nothing else arrived). */
+export function collectEvents<T = unknown>(socket: TestSocket, event: string): T[] {
+  const seen: T[] = [];
+  socket.on(event, (payload: T) => seen.push(payload));
+  return seen;
+}
+
+export interface AckResponse<T = unknown> {
+  success: boolean;
+  data?: T;
+  error?: { code: string; message: string; details?: unknown[] };
+}
+
+/** Emits with an acknowledgement and resolves with the ack (rejects on timeout). */
+export async function emitWithAck<T = unknown>(
+  socket: TestSocket,
+  event: string,
+  payload?: unknown,
+  timeoutMs = 5_000,
+): Promise<AckResponse<T>> {
+  return (await socket.timeout(timeoutMs).emitWithAck(event, payload)) as AckResponse<T>;
+}
