@@ -26,14 +26,16 @@ export class AuthService {
   }
 
   /**
-   * One answer for every wrong pair. Failed attempts are counted per account identifier; past the
-   * limit that identifier is refused for the window, from any IP.
+   * One answer for every wrong pair. Failed attempts are counted per account (or, for names that match
+   * no account, per lower-cased identifier); past the limit it is refused for the window, from any IP.
    */
   async login(dto: LoginDto): Promise<LoginResult> {
     const identifier = (dto.username ?? dto.email ?? '').trim();
-    const failureKey = identifier.toLowerCase();
-    await this.rateLimits.assertNotBlocked('loginFailures', failureKey);
     const user = identifier ? await this.users.findForLogin(identifier) : null;
+    // Count an existing account's failures under its id, not under the spelling used: otherwise an
+    // attacker gets a fresh allowance by switching between username, email and letter case.
+    const failureKey = user ? `user:${user.id}` : `name:${identifier.toLowerCase()}`;
+    await this.rateLimits.assertNotBlocked('loginFailures', failureKey);
     const ok = await this.hasher.verify(user?.passwordHash ?? null, dto.password);
     if (!user || !ok) {
       await this.rateLimits.record('loginFailures', failureKey);

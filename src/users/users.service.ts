@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import type { PublicUser, User } from '../../libs/contracts/src';
-import { AppError } from '../common/errors/app-error';
+import { AppError, ErrorCode } from '../common/errors/app-error';
 import { PresenceService } from '../presence/presence.service';
 import { UserEntity } from './entities/user.entity';
 
@@ -20,38 +20,35 @@ export class UsersService {
     private readonly presence: PresenceService,
   ) {}
 
-  /** Inserts an account; the unique indexes decide races, so two concurrent sign-ups cannot both win. */
+  /**
+   * Inserts an account; the unique indexes on lower(username) and lower(email) decide races, so two
+   * concurrent sign-ups cannot both win. `ON CONFLICT DO NOTHING` keeps the expected clash from being a
+   * failed statement, which the database logger would print with its parameters (the password hash).
+   */
   async create(username: string, email: string, passwordHash: string): Promise<UserEntity> {
-    try {
-      const result = await this.users
-        .createQueryBuilder()
-        .insert()
-        .values({ username, email, passwordHash })
-        .returning(['id', 'username', 'email', 'lastSeen', 'createdAt'])
-        .execute();
-      const row = (result.generatedMaps[0] ?? {}) as Partial<UserEntity>;
-      const raw = (result.raw as Record<string, unknown>[])[0] ?? {};
-      return {
-        id: (row.id ?? raw.id) as string,
-        username,
-        email,
-        passwordHash,
-        lastSeen: null,
-        createdAt: (row.createdAt ?? raw.created_at) as Date,
-      };
-    } catch (error) {
-      if (
-        error instanceof QueryFailedError &&
-        (error.driverError as { code?: string }).code === '23505'
-      ) {
-        const constraint = (error.driverError as { constraint?: string }).constraint ?? '';
-        const field = constraint.includes('email') ? 'email' : 'username';
-        throw new AppError(AppError.conflict('').code, `That ${field} is already taken`, [
-          { field, message: `${field} is already taken` },
-        ]);
-      }
-      throw error;
+    const result = await this.users
+      .createQueryBuilder()
+      .insert()
+      .values({ username, email, passwordHash })
+      .orIgnore()
+      .returning(['id', 'created_at'])
+      .execute();
+    const raw = (result.raw as { id: string; created_at: Date }[])[0];
+    if (!raw) {
+      throw await this.conflictFor(username);
     }
+    return { id: raw.id, username, email, passwordHash, lastSeen: null, createdAt: raw.created_at };
+  }
+
+  private async conflictFor(username: string): Promise<AppError> {
+    const usernameTaken = await this.users
+      .createQueryBuilder('u')
+      .where('lower(u.username) = lower(:username)', { username })
+      .getExists();
+    const field = usernameTaken ? 'username' : 'email';
+    return new AppError(ErrorCode.CONFLICT, `That ${field} is already taken`, [
+      { field, message: `${field} is already taken` },
+    ]);
   }
 
   /** Finds an account by username or email (case-insensitive), with its password hash. */
