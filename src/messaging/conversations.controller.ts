@@ -1,0 +1,46 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import type { ConversationSummary } from '../../libs/contracts/src';
+import { CurrentUser, type AuthenticatedUser } from '../common/decorators/current-user.decorator';
+import { ErrorCode } from '../common/errors/app-error';
+import { ApiErrors, ApiSuccess } from '../common/http/api-docs';
+import { Paginated } from '../common/http/paginated';
+import { ListConversationsDto } from './dto/list-conversations.dto';
+import { MarkReadDto } from './dto/mark-read.dto';
+import { ConversationDto, ReadMarkerDto } from './dto/message.dto';
+import { MessagingService } from './messaging.service';
+
+@ApiTags('conversations')
+@ApiBearerAuth()
+@Controller('conversations')
+export class ConversationsController {
+  constructor(private readonly messaging: MessagingService) {}
+
+  @Get()
+  @ApiOperation({ summary: "The caller's conversations, most recent first" })
+  @ApiSuccess(ConversationDto, { isArray: true, paginated: true })
+  @ApiErrors(ErrorCode.UNAUTHORIZED)
+  async list(
+    @CurrentUser() caller: AuthenticatedUser,
+    @Query() query: ListConversationsDto,
+  ): Promise<Paginated<ConversationSummary>> {
+    const page = await this.messaging.conversations(caller.userId, query.limit ?? 20, query.cursor);
+    return new Paginated(page.items, page.pagination);
+  }
+
+  @Post(':conversationID/read')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: "Move the caller's read marker (never backwards); default: the latest message",
+  })
+  @ApiParam({ name: 'conversationID', description: 'Conversation id, group id, or peer user id' })
+  @ApiSuccess(ReadMarkerDto)
+  @ApiErrors(ErrorCode.UNAUTHORIZED, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND)
+  async read(
+    @CurrentUser() caller: AuthenticatedUser,
+    @Param('conversationID') conversationId: string,
+    @Body() body: MarkReadDto,
+  ): Promise<ReadMarkerDto> {
+    return this.messaging.markRead(caller.userId, conversationId, body.seq);
+  }
+}

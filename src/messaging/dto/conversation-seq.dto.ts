@@ -1,0 +1,13 @@
+import { IsInt, IsString, Length, Min } from 'class-validator';
+
+/** Socket `message_delivered` and `mark_read`: everything up to `seq` in the conversation. */
+export class ConversationSeqDto {
+  /** A conversation id, a group id, or the peer's user id. */
+  @IsString()
+  @Length(1, 64)
+  conversationID!: string;
+
+  @IsInt()
+  @Min(0)
+  seq!: number;
+}

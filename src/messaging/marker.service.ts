@@ -1,0 +1,77 @@
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+/** How often coalesced delivery markers are written. */
+const FLUSH_INTERVAL_MS = 100;
+
+/**
+ * Delivery markers arrive once per message per device; writing each would cost a transaction per
+ * delivery. They are coalesced in memory (highest seq per participant) and written together every
+ * 100 ms and at shutdown, so database work follows active (user, conversation) pairs, not traffic.
+ * A crash loses at most the last interval of markers, which only makes the next connect deliver those
+ * messages again (at-least-once), never lose one.
+ */
+@Injectable()
+export class DeliveryMarkerBuffer implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(DeliveryMarkerBuffer.name);
+  private pending = new Map<string, { conversationId: string; userId: string; seq: number }>();
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) {
+      clearInterval(this.timer);
+    }
+    await this.flush();
+  }
+
+  /** Records delivery up to `seq`; returns false when an equal or higher mark was already pending. */
+  advance(conversationId: string, userId: string, seq: number): boolean {
+    const key = `${conversationId}:${userId}`;
+    const current = this.pending.get(key);
+    if (current && current.seq >= seq) {
+      return false;
+    }
+    this.pending.set(key, { conversationId, userId, seq });
+    return true;
+  }
+
+  /** The pending (not yet written) mark, so readers see their own deliveries at once. */
+  pendingSeq(conversationId: string, userId: string): number {
+    return this.pending.get(`${conversationId}:${userId}`)?.seq ?? 0;
+  }
+
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.writePending());
+    return this.flushing;
+  }
+
+  private async writePending(): Promise<void> {
+    if (!this.pending.size) {
+      return;
+    }
+    const marks = [...this.pending.values()];
+    this.pending = new Map();
+    try {
+      await this.dataSource.query(
+        `UPDATE conversation_members m
+            SET last_delivered_seq = GREATEST(m.last_delivered_seq, v.seq)
+           FROM unnest($1::uuid[], $2::uuid[], $3::bigint[]) AS v(conversation_id, user_id, seq)
+          WHERE m.conversation_id = v.conversation_id AND m.user_id = v.user_id`,
+        [marks.map((m) => m.conversationId), marks.map((m) => m.userId), marks.map((m) => m.seq)],
+      );
+    } catch (error) {
+      this.logger.warn(`Delivery markers not written, retrying next flush: ${String(error)}`);
+      for (const mark of marks) {
+        this.advance(mark.conversationId, mark.userId, mark.seq);
+      }
+    }
+  }
+}

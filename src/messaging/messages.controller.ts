@@ -1,0 +1,93 @@
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Post,
+  Put,
+  Query,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import type { Message, UnreadSummary } from '../../libs/contracts/src';
+import { CurrentUser, type AuthenticatedUser } from '../common/decorators/current-user.decorator';
+import { ErrorCode } from '../common/errors/app-error';
+import { ApiErrors, ApiSuccess } from '../common/http/api-docs';
+import { Paginated } from '../common/http/paginated';
+import { uuidPipe } from '../common/http/uuid-pipe';
+import { HistoryQueryDto } from './dto/history-query.dto';
+import { MessageDto, ReadMarkerDto, UnreadSummaryDto } from './dto/message.dto';
+import { SendMessageDto } from './dto/send-message.dto';
+import { MessagingService } from './messaging.service';
+
+@ApiTags('messages')
+@ApiBearerAuth()
+@Controller('messages')
+export class MessagesController {
+  constructor(private readonly messaging: MessagingService) {}
+
+  @Post('send')
+  @ApiOperation({
+    summary: 'Send a direct or group message',
+    description:
+      'Exactly one of recipientID / groupID. The 201 goes out only after the message is committed and handed to ' +
+      'fan-out. A resend with the same clientMessageID returns the first message (and delivers it again); the same ' +
+      'clientMessageID with a different body is 409.',
+  })
+  @ApiSuccess(MessageDto, { status: 201 })
+  @ApiErrors(
+    ErrorCode.UNAUTHORIZED,
+    ErrorCode.FORBIDDEN,
+    ErrorCode.NOT_FOUND,
+    ErrorCode.CONFLICT,
+    ErrorCode.RATE_LIMITED,
+  )
+  async send(
+    @CurrentUser() caller: AuthenticatedUser,
+    @Body() body: SendMessageDto,
+  ): Promise<Message> {
+    return this.messaging.send(caller.userId, body);
+  }
+
+  @Get('history/:conversationID')
+  @ApiOperation({
+    summary: 'Message history',
+    description:
+      'conversationID may be a conversation id, a group id, or the other user of a direct conversation. Newest ' +
+      'first; with `after`, oldest first. pagination.nextCursor is the seq to pass as `before` (or `after`).',
+  })
+  @ApiParam({ name: 'conversationID', description: 'Conversation id, group id, or peer user id' })
+  @ApiSuccess(MessageDto, { isArray: true, paginated: true })
+  @ApiErrors(ErrorCode.UNAUTHORIZED, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND)
+  async history(
+    @CurrentUser() caller: AuthenticatedUser,
+    @Param('conversationID') conversationId: string,
+    @Query() query: HistoryQueryDto,
+  ): Promise<Paginated<Message>> {
+    const page = await this.messaging.history(caller.userId, conversationId, query);
+    return new Paginated(page.messages, page.pagination);
+  }
+
+  @Get('unread')
+  @ApiOperation({
+    summary: "Unread counts: messages after the caller's read marker not sent by the caller",
+  })
+  @ApiSuccess(UnreadSummaryDto)
+  @ApiErrors(ErrorCode.UNAUTHORIZED)
+  async unread(@CurrentUser() caller: AuthenticatedUser): Promise<UnreadSummary> {
+    return this.messaging.unread(caller.userId);
+  }
+
+  @Put(':messageID/read')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Mark the conversation read up to this message' })
+  @ApiSuccess(ReadMarkerDto)
+  @ApiErrors(ErrorCode.UNAUTHORIZED, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND)
+  async markRead(
+    @CurrentUser() caller: AuthenticatedUser,
+    @Param('messageID', uuidPipe('messageID')) messageId: string,
+  ): Promise<ReadMarkerDto> {
+    return this.messaging.markMessageRead(caller.userId, messageId);
+  }
+}
