@@ -1,4 +1,23 @@
 import { Module } from '@nestjs/common';
+import { PresenceModule } from '../presence/presence.module';
+import { ConversationAccessService } from './conversation-access.service';
+import { ConversationMembershipService } from './conversation-membership.service';
+import { ConversationsController } from './conversations.controller';
+import { DeliveryMarkerBuffer } from './marker.service';
+import { MessageWriter } from './message-writer.service';
+import { MessagesController } from './messages.controller';
+import { MessagingService } from './messaging.service';
 
-@Module({})
+@Module({
+  imports: [PresenceModule],
+  controllers: [MessagesController, ConversationsController],
+  providers: [
+    ConversationMembershipService,
+    ConversationAccessService,
+    MessageWriter,
+    DeliveryMarkerBuffer,
+    MessagingService,
+  ],
+  exports: [ConversationMembershipService, ConversationAccessService, MessagingService],
+})
 export class MessagingModule {}
