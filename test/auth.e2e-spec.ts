@@ -138,6 +138,7 @@ describe('auth', () => {
       'bang!',
       'émile',
       'semi;colon',
+      'nul\u0000name',
       'slash/name',
       '',
       '   ',
@@ -188,6 +189,29 @@ describe('auth', () => {
         .set('Content-Type', 'text/plain')
         .send('username=abc&password=12345678');
       expectValidation(response);
+    });
+
+    it('should answer an unsupported charset or encoding with 400 VALIDATION_FAILED, never a code and status that disagree', async () => {
+      const charset = await app
+        .http()
+        .post('/api/users/register')
+        .set('Content-Type', 'application/json; charset=latin1')
+        .send('{"username":"abc"}');
+      expectValidation(charset);
+      const encoding = await app
+        .http()
+        .post('/api/users/register')
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', 'x-unknown')
+        .send('{}');
+      expectValidation(encoding);
+      const gzip = await app
+        .http()
+        .post('/api/users/register')
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', 'gzip')
+        .send('not gzip at all');
+      expectValidation(gzip);
     });
 
     it('should reject an empty body with 400', async () => {
@@ -393,6 +417,30 @@ describe('auth', () => {
         expect(response.body.error.details.length).toBeGreaterThan(0);
       });
     }
+
+    it('should reject a NUL character in the identifier with 400, not 500', async () => {
+      for (const body of [
+        { username: 'nul\u0000name', password: PASSWORD },
+        { email: 'nul\u0000@example.com', password: PASSWORD },
+      ]) {
+        expectValidation(await app.http().post('/api/users/login').send(body));
+      }
+    });
+
+    it('should accept a NUL character inside a password (it never reaches the database)', async () => {
+      const account = { ...newAccount('nulpw'), password: 'abc\u0000defgh' };
+      await app.http().post('/api/users/register').send(account).expect(201);
+      await app
+        .http()
+        .post('/api/users/login')
+        .send({ username: account.username, password: account.password })
+        .expect(200);
+      await app
+        .http()
+        .post('/api/users/login')
+        .send({ username: account.username, password: 'abc' })
+        .expect(401);
+    });
 
     it('should reject malformed JSON with 400', async () => {
       const response = await app

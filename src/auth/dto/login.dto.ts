@@ -1,4 +1,7 @@
-import { IsOptional, IsString, Length, MaxLength, ValidateIf } from 'class-validator';
+import { IsOptional, IsString, Length, Matches, MaxLength, ValidateIf } from 'class-validator';
+
+/** PostgreSQL text cannot hold NUL: an identifier with one would fail the lookup query with a 500. */
+const NO_NUL = /^[^\0]*$/;
 
 export class LoginDto {
   /**
@@ -8,6 +11,7 @@ export class LoginDto {
   @ValidateIf((body: LoginDto) => body.username !== undefined || body.email === undefined)
   @IsString({ message: 'username or email is required' })
   @Length(1, 254)
+  @Matches(NO_NUL, { message: 'username must not contain NUL characters' })
   username?: string;
 
   /**
@@ -17,6 +21,7 @@ export class LoginDto {
   @IsOptional()
   @IsString()
   @Length(1, 254)
+  @Matches(NO_NUL, { message: 'email must not contain NUL characters' })
   email?: string;
 
   /** @example secure-password-123 */

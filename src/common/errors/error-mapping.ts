@@ -1,7 +1,12 @@
 import { HttpException } from '@nestjs/common';
 import { WsException } from '@nestjs/websockets';
 import type { ValidationError } from 'class-validator';
-import { ErrorCode, type ErrorBody, type ErrorDetail } from '../../../libs/contracts/src';
+import {
+  ERROR_STATUS,
+  ErrorCode,
+  type ErrorBody,
+  type ErrorDetail,
+} from '../../../libs/contracts/src';
 import { AppError } from './app-error';
 
 /** Flattens nested class-validator errors into `{field, message}` pairs with dotted paths. */
@@ -96,7 +101,9 @@ export function mapError(exception: unknown): MappedError {
       }
     }
     return {
-      status: code === ErrorCode.INTERNAL ? 500 : status,
+      // A 4xx outside the contract's table (405, 415, 422...) is answered with the status its code
+      // maps to, so clients never see a code and a status that disagree.
+      status: code === ErrorCode.INTERNAL ? 500 : ERROR_STATUS[code],
       body: { code, message },
       unexpected: status >= 500,
     };
@@ -123,7 +130,7 @@ export function mapError(exception: unknown): MappedError {
       ) {
         message = 'Unsupported request body encoding';
       }
-      return { status, body: { code, message }, unexpected: false };
+      return { status: ERROR_STATUS[code], body: { code, message }, unexpected: false };
     }
   }
   return {
