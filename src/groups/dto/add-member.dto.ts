@@ -1,0 +1,10 @@
+import { IsUUID } from 'class-validator';
+
+export class AddMemberDto {
+  /**
+   * The user to add.
+   * @example 0f8fad5b-d9cb-469f-a165-70867728950e
+   */
+  @IsUUID('all', { message: 'userID must be a UUID' })
+  userID!: string;
+}

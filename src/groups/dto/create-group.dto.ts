@@ -1,0 +1,36 @@
+import { Transform } from 'class-transformer';
+import { IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import type { GroupVisibility } from '../../../libs/contracts/src';
+
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+export const VISIBILITIES: GroupVisibility[] = ['public', 'private'];
+
+export class CreateGroupDto {
+  /**
+   * 1-100 characters after trimming surrounding whitespace.
+   * @example Backend team
+   */
+  @Transform(trim)
+  @IsString()
+  @Length(1, 100, { message: 'name must be 1 to 100 characters and not blank' })
+  name!: string;
+
+  /**
+   * Up to 500 characters; surrounding whitespace is trimmed and an empty one is stored as null.
+   * @example Where the backend team talks shop
+   */
+  @IsOptional()
+  @Transform(trim)
+  @IsString()
+  @MaxLength(500, { message: 'description must be at most 500 characters' })
+  description?: string | null;
+
+  /**
+   * `public` (anyone may find and join it) or `private` (members only; join by being added). Default `public`.
+   * @example public
+   */
+  @IsOptional()
+  @IsIn(VISIBILITIES, { message: 'visibility must be public or private' })
+  visibility?: GroupVisibility;
+}

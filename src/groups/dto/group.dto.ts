@@ -1,0 +1,73 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { GroupRole, GroupVisibility, PresenceStatus } from '../../../libs/contracts/src';
+
+const ROLES: GroupRole[] = ['owner', 'admin', 'member'];
+
+export class GroupDto {
+  /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
+  id!: string;
+  /** @example Backend team */
+  name!: string;
+  /** @example Where the backend team talks shop */
+  description!: string | null;
+  @ApiProperty({ enum: ['public', 'private'], example: 'public' })
+  visibility!: GroupVisibility;
+  /** The user who created the group (taken from their access token). @example 0f8fad5b-d9cb-469f-a165-70867728950e */
+  createdBy!: string;
+  /** Current members; 0 once everyone has left (the group is kept). @example 3 */
+  memberCount!: number;
+  /** The group's conversation: pass it (or the group id) to the message history routes. @example 9b2d1c4e-3f5a-4b6c-8d7e-0f1a2b3c4d5e */
+  conversationID!: string;
+  /** @example 2026-01-15T10:30:00.000Z */
+  createdAt!: string;
+}
+
+/** A group in the caller's list, with the caller's role in it. */
+export class MyGroupDto extends GroupDto {
+  @ApiProperty({ enum: ROLES, example: 'owner' })
+  role!: GroupRole;
+}
+
+export class GroupMemberDto {
+  /** @example 0f8fad5b-d9cb-469f-a165-70867728950e */
+  userID!: string;
+  /** @example john_doe */
+  username!: string;
+  @ApiProperty({ enum: ROLES, example: 'member' })
+  role!: GroupRole;
+  @ApiProperty({ enum: ['online', 'away', 'offline'], example: 'online' })
+  status!: PresenceStatus;
+  /** When this membership began (a member who left and came back starts again). @example 2026-01-15T10:30:00.000Z */
+  joinedAt!: string;
+}
+
+export class GroupMembershipDto {
+  /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
+  groupID!: string;
+  /** @example 0f8fad5b-d9cb-469f-a165-70867728950e */
+  userID!: string;
+  @ApiProperty({ enum: ROLES, example: 'member' })
+  role!: GroupRole;
+  /** @example 2026-01-15T10:30:00.000Z */
+  joinedAt!: string;
+}
+
+export class LeaveGroupResultDto {
+  /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
+  groupID!: string;
+  /** @example 0f8fad5b-d9cb-469f-a165-70867728950e */
+  userID!: string;
+  /** @example true */
+  left!: true;
+  /** Set when the owner left and ownership passed to the longest-standing member; null otherwise. @example 1b4e28ba-2fa1-11d2-883f-0016d3cca427 */
+  newOwnerID!: string | null;
+}
+
+export class RemoveMemberResultDto {
+  /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
+  groupID!: string;
+  /** @example 0f8fad5b-d9cb-469f-a165-70867728950e */
+  userID!: string;
+  /** @example true */
+  removed!: true;
+}

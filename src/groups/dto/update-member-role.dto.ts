@@ -1,0 +1,12 @@
+import { IsIn } from 'class-validator';
+
+export const ASSIGNABLE_ROLES = ['admin', 'member'] as const;
+
+export class UpdateMemberRoleDto {
+  /**
+   * The new role. Ownership is not assigned here: it passes on only when the owner leaves.
+   * @example admin
+   */
+  @IsIn(ASSIGNABLE_ROLES, { message: 'role must be admin or member' })
+  role!: (typeof ASSIGNABLE_ROLES)[number];
+}
