@@ -31,7 +31,7 @@ const DEFAULTS = {
   groupWarmupMs: 2000,
   // knee
   kneePairs: 100,
-  kneeSteps: [500, 1000, 2000, 3000, 4000, 5000, 6000, 8000, 10000],
+  kneeSteps: [500, 1000, 2000, 3000, 4000, 5000, 6000, 8000, 10000, 12000, 15000, 20000],
   kneeStepMs: 5000,
   kneeP99Ms: 100,
   kneeMaxMs: 150000,
@@ -49,6 +49,8 @@ const DEFAULTS = {
   receipts: true,
   receiptDelayMs: 0,
   setupConcurrency: 8,
+  otherCpuWarnPct: 50, // warn when other work takes this much of a core during a measurement
+  genLagWarnMs: 20, // warn when the generator's own send lag p99 passes this
   // server
   serverCmd: null,
   oursUrl: null,
@@ -249,7 +251,7 @@ Load:
   --conn-devices N        sockets per user (default 5)      --conn-hold-s S (default 5)
   --dm-pairs N            (100)  --dm-rate MSG/S (2000)  --dm-duration-s S (20)  --dm-warmup-s S (3)
   --group-members N       (200)  --group-senders N (4)   --group-rate MSG/S (250)  --group-duration-s S (15)
-  --knee-steps a,b,...    offered DM rates (500,...,10000)  --knee-step-s S (5)  --knee-p99-ms MS (100)
+  --knee-steps a,b,...    offered DM rates (500,...,20000)  --knee-step-s S (5)  --knee-p99-ms MS (100)
   --login-connections N   (16)   --login-duration-s S (10)
   --history-connections N (32)   --history-duration-s S (10)
   --msg-size BYTES        message content length (100)

@@ -4,6 +4,7 @@
  * open-loop send phase and merge what the workers measured.
  */
 const { monoMs, sleep, mergeSorted, summarize, round } = require('./util');
+const { DbStats } = require('./dbstats');
 
 /**
  * Connect sockets; spec = {key, userID, token, worker}. Connect failures whose reason is a timeout
@@ -70,6 +71,15 @@ async function runPhase(ctx, { tag, senders, rates, durationMs, expectedFor, tra
   if (sample) {
     ctx.sampler.start();
   }
+  // database counters over the steady middle of the window (PostgreSQL flushes them about once a second)
+  let dbA = null;
+  let dbTimer = null;
+  if (sample && ctx.dbStats && durationMs >= 3000) {
+    const at = startAt + Math.min(2000, durationMs * 0.25) - monoMs();
+    dbTimer = setTimeout(() => {
+      dbA = Promise.all([ctx.dbStats.snapshot(), pool.all('peek')]).catch(() => null);
+    }, at);
+  }
   const sendResults = await pool.all('send', (i) => ({
     senders: senders[i],
     rate: rates[i],
@@ -80,6 +90,16 @@ async function runPhase(ctx, { tag, senders, rates, durationMs, expectedFor, tra
   }));
   const procs = sample ? ctx.sampler.stop() : null;
   const sendEnd = monoMs();
+  clearTimeout(dbTimer);
+  let db = null;
+  if (dbA) {
+    const a = await dbA;
+    const b = await Promise.all([ctx.dbStats.snapshot(), pool.all('peek')]).catch(() => null);
+    if (a && b) {
+      const count = (peeks, k) => peeks.reduce((x, p) => x + (p ? p[k] : 0), 0);
+      db = DbStats.diff(a[0], b[0], count(b[1], 'acked') - count(a[1], 'acked'), count(b[1], 'received') - count(a[1], 'received'));
+    }
+  }
   // acks first, then the deliveries they imply
   await pool.all('drain', () => ({ expected: 0, maxMs: opts.ackTimeoutMs + 1000 }));
   const peek = await pool.all('peek', () => ({}));
@@ -93,6 +113,7 @@ async function runPhase(ctx, { tag, senders, rates, durationMs, expectedFor, tra
   const rs = await pool.all('collect', () => ({}));
   const scheduled = sendResults.reduce((a, r) => a + r.scheduled, 0);
   const merged = merge(rs, { scheduled, startAt, durationMs, recipientsPerMessage, procs, expectedTotal: expected.reduce((a, b) => a + b, 0) });
+  merged.db = db;
   if (keepConversations) {
     merged.conversations = Object.assign({}, ...rs.map((r) => r.conversations));
   }

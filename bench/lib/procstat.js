@@ -3,9 +3,9 @@
  * CPU and RSS of the processes under test, read from /proc (Linux only; elsewhere the figures are
  * null). Processes are put in groups:
  *   server  the server process and its node descendants (cluster workers with WORKERS=N)
- *   db      postgres processes under the server (the embedded default), or, with dbSystemWide,
- *           every postgres process on the machine (an external PostgreSQL on this host)
- *   redis   redis-server processes (system-wide) when asked for
+ *   db      postgres processes under the server (the embedded default), or the process tree of an
+ *           external PostgreSQL on this host (found by the port it listens on)
+ *   redis   the process tree of a Redis on this host, likewise
  *   gen     the runner itself and the generator worker processes
  * CPU is in percent of one core (200 % = both cores of a 2-core machine).
  */
@@ -57,12 +57,59 @@ function machineTicks() {
   try {
     const line = fs.readFileSync('/proc/stat', 'latin1').split('\n')[0];
     const v = line.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal (guest time is already inside user/nice)
     const idle = v[3] + (v[4] || 0);
-    const total = v.reduce((a, b) => a + b, 0);
+    const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
     return { idle, total };
   } catch {
     return null;
   }
+}
+
+/** The pid of the process listening on a TCP port of this machine (to find an external database). */
+function listeningPid(port) {
+  if (!HAS_PROC) {
+    return null;
+  }
+  const inodes = new Set();
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = fs.readFileSync(file, 'latin1');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length > 9 && f[3] === '0A' && parseInt(f[1].split(':')[1], 16) === port) {
+        inodes.add(`socket:[${f[9]}]`);
+      }
+    }
+  }
+  if (inodes.size === 0) {
+    return null;
+  }
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) {
+      continue;
+    }
+    let fds = [];
+    try {
+      fds = fs.readdirSync(`/proc/${name}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        if (inodes.has(fs.readlinkSync(`/proc/${name}/fd/${fd}`))) {
+          return Number(name);
+        }
+      } catch {
+        /* closed meanwhile */
+      }
+    }
+  }
+  return null;
 }
 
 class ProcSampler {
@@ -70,49 +117,43 @@ class ProcSampler {
    * @param {object} o
    * @param {() => number|null} o.serverPid  root pid of the server under test
    * @param {() => number[]} o.genPids        runner + generator worker pids
-   * @param {boolean} o.dbSystemWide          count every postgres process on the host as db
-   * @param {boolean} o.redisSystemWide       count every redis-server process as redis
+   * @param {number|null} o.dbPid            root pid of an external PostgreSQL on this host
+   * @param {number|null} o.redisPid         root pid of a Redis on this host
    */
-  constructor({ serverPid, genPids, dbSystemWide = false, redisSystemWide = false, intervalMs = 500 }) {
+  constructor({ serverPid, genPids, dbPid = null, redisPid = null, intervalMs = 500 }) {
     this.serverPid = serverPid;
     this.genPids = genPids;
-    this.dbSystemWide = dbSystemWide;
-    this.redisSystemWide = redisSystemWide;
+    this.roots = [
+      [dbPid, 'db'],
+      [redisPid, 'redis'],
+    ].filter(([pid]) => pid);
     this.intervalMs = intervalMs;
     this.timer = null;
   }
 
   classify(stats) {
     const groups = new Map(); // pid -> group name
-    const root = this.serverPid();
-    if (root && stats.has(root)) {
-      const children = new Map();
-      for (const st of stats.values()) {
-        if (!children.has(st.ppid)) {
-          children.set(st.ppid, []);
-        }
-        children.get(st.ppid).push(st.pid);
+    const children = new Map();
+    for (const st of stats.values()) {
+      if (!children.has(st.ppid)) {
+        children.set(st.ppid, []);
       }
-      const stack = [root];
+      children.get(st.ppid).push(st.pid);
+    }
+    const walk = (root, groupOf) => {
+      const stack = root && stats.has(root) ? [root] : [];
       let guard = 0;
       while (stack.length && guard++ < 100000) {
         const pid = stack.pop();
-        const st = stats.get(pid);
-        groups.set(pid, st && st.comm.startsWith('postgres') ? 'db' : 'server');
+        groups.set(pid, groupOf(stats.get(pid)));
         for (const c of children.get(pid) || []) {
           stack.push(c);
         }
       }
-    }
-    for (const st of stats.values()) {
-      if (groups.has(st.pid)) {
-        continue;
-      }
-      if (this.dbSystemWide && st.comm.startsWith('postgres')) {
-        groups.set(st.pid, 'db');
-      } else if (this.redisSystemWide && st.comm.startsWith('redis-server')) {
-        groups.set(st.pid, 'redis');
-      }
+    };
+    walk(this.serverPid(), (st) => (st && st.comm.startsWith('postgres') ? 'db' : 'server'));
+    for (const [pid, g] of this.roots) {
+      walk(pid, () => g);
     }
     for (const pid of this.genPids()) {
       groups.set(pid, 'gen');
@@ -210,7 +251,11 @@ class ProcSampler {
     if (this.m0 && m1) {
       const total = m1.total - this.m0.total;
       const idle = m1.idle - this.m0.idle;
-      out.machineBusyPct = total > 0 ? Math.round((1 - idle / total) * 1000) / 10 : null;
+      // in % of one core like the groups, so "other" (kernel networking, other processes) adds up
+      const cores = os.availableParallelism ? os.availableParallelism() : os.cpus().length;
+      out.machineBusyPct = total > 0 ? Math.round((1 - idle / total) * cores * 1000) / 10 : null;
+      const ours = ['server', 'db', 'redis', 'gen'].reduce((a, g) => a + (out[g] ? out[g].cpuAvgPct : 0), 0);
+      out.otherPct = out.machineBusyPct === null ? null : Math.max(0, Math.round((out.machineBusyPct - ours) * 10) / 10);
     }
     out.wallS = Math.round(wallS * 10) / 10;
     out.cores = os.availableParallelism ? os.availableParallelism() : os.cpus().length;
@@ -218,4 +263,4 @@ class ProcSampler {
   }
 }
 
-module.exports = { ProcSampler, HAS_PROC };
+module.exports = { ProcSampler, listeningPid, HAS_PROC };

@@ -136,10 +136,10 @@ function table(headers, rows) {
 
 function procCells(p) {
   if (!p) {
-    return ['–', '–', '–', '–', '–', '–'];
+    return ['–', '–', '–', '–', '–', '–', '–'];
   }
   const c = (g) => (p[g] ? `${fmt(p[g].cpuAvgPct, 0)} (${fmt(p[g].cpuMaxPct, 0)})` : '–');
-  return [c('server'), c('db'), c('gen'), p.machineBusyPct !== undefined ? fmt(p.machineBusyPct, 0) : '–', p.server ? fmt(p.server.rssMaxMB, 0) : '–', p.db ? fmt(p.db.rssMaxMB, 0) : '–'];
+  return [c('server'), c('db'), c('gen'), p.otherPct !== undefined ? fmt(p.otherPct, 0) : '–', p.machineBusyPct !== undefined ? fmt(p.machineBusyPct, 0) : '–', p.server ? fmt(p.server.rssMaxMB, 0) : '–', p.db ? fmt(p.db.rssMaxMB, 0) : '–'];
 }
 
 function resourceRows(result) {
@@ -267,12 +267,43 @@ function renderMarkdown(result) {
     lines.push('Latencies in ms, send → receive. The steps stop at the first that does not hold.');
     lines.push('');
   }
+  const dbRows = [];
+  const os = (result.targets.ours || {}).scenarios || {};
+  const dbRow = (name, r) => {
+    if (r && r.db) {
+      const top = Object.entries(r.db.writesPerMessageByTable)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 4)
+        .map(([t, v]) => `${t} ${fmt(v, 2)}`)
+        .join(', ');
+      dbRows.push([name, fmt(r.db.messages), fmt(r.db.commitsPerMessage, 3), fmt(r.db.rowsWrittenPerMessage, 3), fmt(r.db.rowsUpdatedPerDelivery, 3), top]);
+    }
+  };
+  dbRow(`dm @ ${fmt(o.dmRate)}/s`, os.dm);
+  dbRow(`group @ ${fmt(o.groupRate)} msg/s`, os.group);
+  for (const k of (os.knee && os.knee.steps) || []) {
+    dbRow(`knee @ ${fmt(k.rate)}/s`, k);
+  }
+  if (dbRows.length) {
+    const st = (result.targets.ours && result.targets.ours.database) || {};
+    lines.push('## Database work per message (ours)');
+    lines.push('');
+    lines.push('From PostgreSQL\'s counters (pg_stat_database, pg_stat_user_tables) over the steady middle of each send');
+    lines.push('window. Target: O(1) round trips per message amortised (group commit: commits per message well below 1)');
+    lines.push('and no write per delivery (rows updated per delivery near 0).');
+    lines.push(`PostgreSQL ${st.server_version || '?'}: fsync=${st.fsync || '?'}, synchronous_commit=${st.synchronous_commit || '?'}, full_page_writes=${st.full_page_writes || '?'}.`);
+    lines.push('');
+    lines.push(table(['scenario', 'messages in window', 'commits / message', 'rows written / message', 'rows updated / delivery', 'writes / message by table'], dbRows));
+    lines.push('');
+  }
   lines.push('## Resources per scenario');
   lines.push('');
   lines.push('CPU in % of one core, average over the measured window (peak 0.5 s sample in brackets);');
-  lines.push(`${m.nproc} cores = ${m.nproc * 100} %. "db" is PostgreSQL; "gen" is the load generator (runner + worker processes).`);
+  lines.push(`${m.nproc} cores = ${m.nproc * 100} %. "db" is PostgreSQL; "gen" is the load generator (runner + worker processes);`);
+  lines.push('"other" is the rest of the machine\'s busy time: kernel work for loopback TCP (softirq, charged to no');
+  lines.push('process) and any other process on the machine, so a large figure means the run shared its cores.');
   lines.push('');
-  lines.push(table(['scenario', 'target', 'server CPU %', 'db CPU %', 'gen CPU %', 'machine busy %', 'server RSS MB', 'db RSS MB', 'generator health'], resourceRows(result)));
+  lines.push(table(['scenario', 'target', 'server CPU %', 'db CPU %', 'gen CPU %', 'other CPU %', 'machine CPU %', 'server RSS MB', 'db RSS MB', 'generator health'], resourceRows(result)));
   lines.push('');
   const details = [];
   for (const kind of ['ours', 'relay']) {

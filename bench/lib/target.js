@@ -168,7 +168,15 @@ async function startTarget(kind, opts, runDir, log) {
     throw e;
   }
   log(`  ${kind} ready at ${url} in ${((Date.now() - t0) / 1000).toFixed(1)} s (log: ${path.relative(ROOT, logFile)})`);
-  return { kind, url, pid: () => (child.exitCode === null ? child.pid : null), describe, stop, bootS: (Date.now() - t0) / 1000 };
+  return {
+    kind,
+    url,
+    pid: () => (child.exitCode === null ? child.pid : null),
+    describe,
+    stop,
+    dataDir,
+    bootS: (Date.now() - t0) / 1000,
+  };
 }
 
 module.exports = { startTarget, ensureBuilt, ROOT };

@@ -344,7 +344,7 @@ const handlers = {
 
   peek() {
     const ph = phase;
-    return ph ? { ackedBy: ph.ackedBy, received: ph.received, outstanding: ph.outstanding } : null;
+    return ph ? { ackedBy: ph.ackedBy, acked: ph.acked, received: ph.received, outstanding: ph.outstanding } : null;
   },
 
   collect() {

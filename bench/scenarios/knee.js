@@ -43,7 +43,9 @@ async function knee(ctx) {
     await sleep(opts.settleMs);
   }
   await closeAll(ctx);
-  return { pairs: P, p99LimitMs: opts.kneeP99Ms, highestHeld, steps };
+  const allHeld = steps.length === opts.kneeSteps.length && steps.every((x) => x.held);
+  // 0 when even the first step failed; with allHeld the true knee lies above the last step
+  return { pairs: P, p99LimitMs: opts.kneeP99Ms, highestHeld: highestHeld || 0, allHeld, steps };
 }
 
 module.exports = knee;
