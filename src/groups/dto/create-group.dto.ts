@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import type { GroupVisibility } from '../../../libs/contracts/src';
@@ -11,6 +12,8 @@ export class CreateGroupDto {
    * 1-100 characters after trimming surrounding whitespace.
    * @example Backend team
    */
+  // The Swagger plugin drops the @example of a property called `name`; state it explicitly.
+  @ApiProperty({ example: 'Backend team' })
   @Transform(trim)
   @IsString()
   @Length(1, 100, { message: 'name must be 1 to 100 characters and not blank' })

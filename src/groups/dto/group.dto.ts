@@ -6,7 +6,8 @@ const ROLES: GroupRole[] = ['owner', 'admin', 'member'];
 export class GroupDto {
   /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
   id!: string;
-  /** @example Backend team */
+  // The Swagger plugin drops the @example of a property called `name`; state it explicitly.
+  @ApiProperty({ example: 'Backend team' })
   name!: string;
   /** @example Where the backend team talks shop */
   description!: string | null;
