@@ -11,7 +11,7 @@ import type {
   GroupVisibility,
   Pagination,
 } from '../../libs/contracts/src';
-import { AppError } from '../common/errors/app-error';
+import { AppError, ErrorCode } from '../common/errors/app-error';
 import { ConversationMembershipService } from '../messaging/conversation-membership.service';
 import { PresenceService } from '../presence/presence.service';
 import { GROUP_EVENTS, type GroupMemberChangedEvent } from './groups.events';
@@ -308,7 +308,7 @@ export class GroupsService {
       if (!removed) {
         throw group.visibility === 'private'
           ? AppError.notFound('Group')
-          : AppError.notFound('Membership (you are not a member of this group)');
+          : new AppError(ErrorCode.NOT_FOUND, 'You are not a member of this group');
       }
       let newOwnerID: string | null = null;
       if (removed.role === 'owner') {
@@ -381,7 +381,7 @@ export class GroupsService {
         throw AppError.notFound('Member');
       }
       if (target.role === 'owner' || (target.role === 'admin' && actorRole !== 'owner')) {
-        throw AppError.forbidden(`An ${actorRole} cannot remove the group's ${target.role}`);
+        throw AppError.forbidden('An admin cannot remove the owner or another admin');
       }
       await this.deleteMember(em, group, targetId);
       return {
