@@ -18,6 +18,7 @@ import { DatabaseModule } from './database/database.module';
 import { GroupsModule } from './groups/groups.module';
 import { HealthModule } from './health/health.module';
 import { MessagingModule } from './messaging/messaging.module';
+import { RealtimeModule } from './messaging/realtime/realtime.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PresenceModule } from './presence/presence.module';
 import { UsersModule } from './users/users.module';
@@ -94,6 +95,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
     GroupsModule,
     MessagingModule,
     PresenceModule,
+    RealtimeModule,
   ],
   providers: [
     { provide: APP_GUARD, useClass: JwtAuthGuard },

@@ -6,6 +6,7 @@ import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
+import { AppIoAdapter } from './common/ws/socket-io.adapter';
 import type { RootConfig } from './config/configuration';
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
@@ -39,6 +40,7 @@ export function configureApp(app: NestExpressApplication): void {
     jsonDocumentUrl: 'docs-json',
     customSiteTitle: 'Messaging API',
   });
+  app.useWebSocketAdapter(new AppIoAdapter(app));
   app.enableShutdownHooks();
 }
 

@@ -1,5 +1,9 @@
 import { Module } from '@nestjs/common';
+import { InMemoryPresenceStore, PRESENCE_STORE } from './presence.store';
 import { PresenceService } from './presence.service';
 
-@Module({ providers: [PresenceService], exports: [PresenceService] })
+@Module({
+  providers: [PresenceService, { provide: PRESENCE_STORE, useClass: InMemoryPresenceStore }],
+  exports: [PresenceService],
+})
 export class PresenceModule {}

@@ -1,5 +1,16 @@
-import { Injectable } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { PresenceStatus } from '../../libs/contracts/src';
+import type { UsersService } from '../users/users.service';
+import { PRESENCE_EVENTS, type PresenceChangedEvent } from './presence.events';
+import { PRESENCE_STORE, type PresenceStore } from './presence.store';
 
 export interface LivePresence {
   status: PresenceStatus;
@@ -7,14 +18,131 @@ export interface LivePresence {
   lastSeen: Date | null;
 }
 
+/** How long a user stays online after their last socket closes (a quick reconnect does not flap). */
+export const DEFAULT_PRESENCE_GRACE_MS = 3_000;
+
 /**
- * Live presence of users. This first version knows no sockets yet: everyone is offline and lastSeen
- * comes from the database. The realtime layer replaces the internals, not the API.
+ * Live presence: online while any socket of the user is open, `away` when a client says so, offline
+ * a grace period after the last socket closes, when `lastSeen` is written to the database. Changes are
+ * published as PRESENCE_EVENTS.changed; the realtime layer tells the user's peers.
  */
 @Injectable()
-export class PresenceService {
-  // eslint-disable-next-line @typescript-eslint/require-await
+export class PresenceService implements BeforeApplicationShutdown, OnModuleDestroy {
+  private readonly logger = new Logger('Presence');
+  private readonly offlineTimers = new Map<string, NodeJS.Timeout>();
+  /** Tests shorten it; everything else uses the default. */
+  graceMs = DEFAULT_PRESENCE_GRACE_MS;
+  private users?: UsersService;
+
+  constructor(
+    @Inject(PRESENCE_STORE) private readonly store: PresenceStore,
+    private readonly events: EventEmitter2,
+    private readonly moduleRef: ModuleRef,
+  ) {}
+
+  /** Live state of each user; users this service does not know are offline with lastSeen from the database. */
   async getPresence(userIds: readonly string[]): Promise<Map<string, LivePresence>> {
-    return new Map(userIds.map((id) => [id, { status: 'offline', lastSeen: null }]));
+    const records = await this.store.get(userIds);
+    return new Map(
+      userIds.map((id) => {
+        const record = records.get(id);
+        return [
+          id,
+          record
+            ? {
+                status: record.status,
+                lastSeen: record.status === 'offline' ? record.lastSeen : new Date(),
+              }
+            : { status: 'offline' as const, lastSeen: null },
+        ];
+      }),
+    );
+  }
+
+  /** A socket of the user opened. */
+  async socketConnected(userId: string): Promise<void> {
+    this.cancelOfflineTimer(userId);
+    const now = new Date();
+    const { wasOffline } = await this.store.addSocket(userId, now);
+    if (wasOffline) {
+      this.publish({ userId, status: 'online', lastSeen: now });
+    }
+  }
+
+  /** A socket of the user closed; the last one starts the grace period. */
+  async socketDisconnected(userId: string): Promise<void> {
+    const left = await this.store.removeSocket(userId, new Date());
+    if (left > 0) {
+      return;
+    }
+    this.cancelOfflineTimer(userId);
+    const timer = setTimeout(() => {
+      this.offlineTimers.delete(userId);
+      void this.goOffline(userId);
+    }, this.graceMs);
+    timer.unref();
+    this.offlineTimers.set(userId, timer);
+  }
+
+  /** `set_status`: online or away while connected. */
+  async setStatus(userId: string, status: 'online' | 'away'): Promise<PresenceStatus> {
+    if (await this.store.setStatus(userId, status)) {
+      this.publish({ userId, status, lastSeen: new Date() });
+    }
+    const [record] = (await this.store.get([userId])).values();
+    return record?.status ?? 'offline';
+  }
+
+  /** On shutdown every user still in grace goes offline now, so their lastSeen is written. */
+  async beforeApplicationShutdown(): Promise<void> {
+    const pending = [...this.offlineTimers.keys()];
+    for (const userId of pending) {
+      this.cancelOfflineTimer(userId);
+    }
+    await Promise.all(pending.map((userId) => this.goOffline(userId)));
+  }
+
+  onModuleDestroy(): void {
+    for (const timer of this.offlineTimers.values()) {
+      clearTimeout(timer);
+    }
+    this.offlineTimers.clear();
+  }
+
+  private async goOffline(userId: string): Promise<void> {
+    const at = new Date();
+    try {
+      if (!(await this.store.markOffline(userId, at))) {
+        return;
+      }
+      this.publish({ userId, status: 'offline', lastSeen: at });
+      await this.usersService().touchLastSeen(userId, at);
+      await this.store.forget(userId);
+    } catch (error) {
+      this.logger.warn(`Could not record ${userId} going offline: ${String(error)}`);
+    }
+  }
+
+  private cancelOfflineTimer(userId: string): void {
+    const timer = this.offlineTimers.get(userId);
+    if (timer) {
+      clearTimeout(timer);
+      this.offlineTimers.delete(userId);
+    }
+  }
+
+  private publish(event: PresenceChangedEvent): void {
+    this.events.emit(PRESENCE_EVENTS.changed, event);
+  }
+
+  /** Resolved lazily: UsersService depends on this service (for live status), not the other way. */
+  private usersService(): UsersService {
+    if (!this.users) {
+      // Required here, not at the top: users.service imports this file (a load-time cycle).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const users = require('../users/users.service') as typeof import('../users/users.service');
+      this.users = this.moduleRef.get(users.UsersService, { strict: false });
+    }
+    return this.users;
   }
 }

@@ -77,8 +77,23 @@ export interface GroupRequest {
   groupID: string;
 }
 
+export interface LeaveGroupResult {
+  groupID: string;
+  userID: string;
+  left: true;
+  /** Set when the leaver was the owner and ownership passed on. */
+  newOwnerID: string | null;
+}
+
 export interface SetStatusRequest {
   status: 'online' | 'away';
+}
+
+/** Sent before the server closes every socket on shutdown: reconnect (to any instance) after a pause. */
+export interface ShutdownEvent {
+  reconnect: true;
+  /** Suggested delay before reconnecting, with jitter on top. */
+  retryAfterMs: number;
 }
 
 export interface ServerErrorEvent {
@@ -99,6 +114,7 @@ export interface ServerToClientEvents {
   group_member_left: (payload: GroupMemberEvent) => void;
   sync_required: (payload: SyncRequiredEvent) => void;
   pong: (payload: { timestamp: string }) => void;
+  shutdown: (payload: ShutdownEvent) => void;
   error: (payload: ServerErrorEvent) => void;
 }
 
@@ -109,8 +125,37 @@ export interface ClientToServerEvents {
   mark_read: (payload: ConversationSeq, ack?: AckCallback<ConversationSeq>) => void;
   typing: (payload: TypingRequest, ack?: AckCallback<null>) => void;
   join_group: (payload: GroupRequest, ack?: AckCallback<GroupMembership>) => void;
-  leave_group: (payload: GroupRequest, ack?: AckCallback<null>) => void;
+  leave_group: (payload: GroupRequest, ack?: AckCallback<LeaveGroupResult>) => void;
   set_status: (payload: SetStatusRequest, ack?: AckCallback<{ status: PresenceStatus }>) => void;
   sync: (payload: SyncRequest, ack?: AckCallback<SyncResult>) => void;
   ping: (payload?: unknown, ack?: AckCallback<{ timestamp: string }>) => void;
 }
+
+/** Every event name a client may emit; anything else gets a VALIDATION_FAILED error. */
+export const CLIENT_EVENT_NAMES = [
+  'send_message',
+  'message_delivered',
+  'mark_read',
+  'typing',
+  'join_group',
+  'leave_group',
+  'set_status',
+  'sync',
+  'ping',
+] as const satisfies readonly (keyof ClientToServerEvents)[];
+
+/** Every event name the server emits. */
+export const SERVER_EVENT_NAMES = [
+  'connected',
+  'message',
+  'message_delivered',
+  'message_read',
+  'typing',
+  'presence',
+  'group_member_joined',
+  'group_member_left',
+  'sync_required',
+  'pong',
+  'shutdown',
+  'error',
+] as const satisfies readonly (keyof ServerToClientEvents)[];

@@ -1,0 +1,80 @@
+import type { Server as HttpServer } from 'node:http';
+import type { INestApplicationContext } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { IoAdapter } from '@nestjs/platform-socket.io';
+import { Server, type ServerOptions } from 'socket.io';
+import { WS_PATH } from '../../../libs/contracts/src';
+import type { RootConfig } from '../../config/configuration';
+
+/**
+ * The engine's hard frame limit. Bigger than the per-event limit on purpose: engine.io closes the
+ * connection on an oversize frame, while an oversize event under this size gets a PAYLOAD_TOO_LARGE
+ * ack and the socket stays up (SPEC section 5).
+ */
+export const WS_MAX_FRAME_BYTES = 1024 * 1024;
+
+/** Per-event limit, as for HTTP bodies. */
+export const WS_MAX_EVENT_BYTES = 64 * 1024;
+
+/** What the handshake needs from the HTTP request, kept after the request itself is dropped. */
+export interface HandshakeInfo {
+  queryToken?: string;
+  origin?: string;
+}
+
+/** Engine.IO socket with the kept handshake fields (the request object is released). */
+interface RawEngineSocket {
+  request: { _query?: Record<string, unknown>; headers?: Record<string, unknown> } | null;
+  handshakeInfo?: HandshakeInfo;
+}
+
+export function handshakeInfoOf(conn: unknown): HandshakeInfo {
+  return (conn as RawEngineSocket).handshakeInfo ?? {};
+}
+
+/**
+ * Socket.IO on path `/ws` of the HTTP port: WebSocket first with polling as fallback, CORS as HTTP,
+ * and a 1 MiB frame limit. Each engine connection keeps only the `?token=` and the origin, then drops
+ * the HTTP request Socket.IO would otherwise hold for the connection's lifetime (~4 KB each; SPEC 7).
+ * The scale-out work plugs the Redis adapter in here (`server.adapter(...)`).
+ */
+export class AppIoAdapter extends IoAdapter {
+  private readonly corsOrigins: string[] | boolean;
+
+  constructor(app: INestApplicationContext) {
+    super(app);
+    const config = app.get<ConfigService<RootConfig, true>>(ConfigService);
+    this.corsOrigins = config.get('app.corsOrigins', { infer: true });
+  }
+
+  /**
+   * Builds the server from the application's own socket.io (Nest's adapter package bundles another
+   * copy), so the gateway, the Redis adapter and the types all share one. Always on the HTTP port.
+   */
+  override createIOServer(
+    _port: number,
+    options?: Parameters<IoAdapter['createIOServer']>[1],
+  ): ReturnType<IoAdapter['createIOServer']> {
+    const server = new Server(this.httpServer as HttpServer, {
+      ...(options as Partial<ServerOptions> | undefined),
+      path: WS_PATH,
+      serveClient: false,
+      transports: ['websocket', 'polling'],
+      maxHttpBufferSize: WS_MAX_FRAME_BYTES,
+      pingInterval: 25_000,
+      pingTimeout: 20_000,
+      connectTimeout: 10_000,
+      cors: { origin: this.corsOrigins, credentials: this.corsOrigins !== true },
+    });
+    server.engine.on('connection', (raw: RawEngineSocket) => {
+      const query = raw.request?._query ?? {};
+      const origin = raw.request?.headers?.origin;
+      raw.handshakeInfo = {
+        queryToken: typeof query.token === 'string' ? query.token : undefined,
+        origin: typeof origin === 'string' ? origin : undefined,
+      };
+      raw.request = null;
+    });
+    return server as unknown as ReturnType<IoAdapter['createIOServer']>;
+  }
+}
