@@ -941,6 +941,44 @@ describe('auth rate limits', () => {
       );
     });
 
+    it('should not let parallel guesses slip past the limit while earlier ones are being checked', async () => {
+      const user = await registerUser(app, 'brute6');
+      const responses = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          app
+            .http()
+            .post('/api/users/login')
+            .send({ username: user.username, password: 'wrong-password' }),
+        ),
+      );
+      expect(responses.map((r) => r.status).sort()).toEqual([
+        401,
+        401,
+        ...Array<number>(8).fill(429),
+      ]);
+    });
+
+    it('should not count successful logins as failures', async () => {
+      const user = await registerUser(app, 'brute7');
+      for (let i = 0; i < 3; i += 1) {
+        await app
+          .http()
+          .post('/api/users/login')
+          .send({ username: user.username, password: user.password })
+          .expect(200);
+      }
+      await app
+        .http()
+        .post('/api/users/login')
+        .send({ username: user.username, password: 'wrong-password' })
+        .expect(401);
+      await app
+        .http()
+        .post('/api/users/login')
+        .send({ username: user.username, password: user.password })
+        .expect(200);
+    });
+
     it('should leave other usernames alone', async () => {
       const victim = await registerUser(app, 'brute4');
       const bystander = await registerUser(app, 'brute5');

@@ -35,12 +35,15 @@ export class AuthService {
     // Count an existing account's failures under its id, not under the spelling used: otherwise an
     // attacker gets a fresh allowance by switching between username, email and letter case.
     const failureKey = user ? `user:${user.id}` : `name:${identifier.toLowerCase()}`;
-    await this.rateLimits.assertNotBlocked('loginFailures', failureKey);
+    // Take the attempt from the allowance before the slow hash check and give it back on success:
+    // checking first and counting after let any number of parallel guesses through while the first
+    // ones were still being hashed.
+    await this.rateLimits.consume('loginFailures', failureKey);
     const ok = await this.hasher.verify(user?.passwordHash ?? null, dto.password);
     if (!user || !ok) {
-      await this.rateLimits.record('loginFailures', failureKey);
       throw AppError.unauthorized('Invalid username/email or password');
     }
+    await this.rateLimits.refund('loginFailures', failureKey);
     const { sessionId, refreshToken } = await this.sessions.open(user.id);
     return {
       ...this.pair(user.id, sessionId, user.username, refreshToken),

@@ -108,6 +108,14 @@ export class RateLimitService {
     await limiter.penalty(key, 1).catch(() => undefined);
   }
 
+  /** Gives back one point taken by `consume` (an attempt that turned out not to count). Never throws. */
+  async refund(name: RateLimitName, key: string): Promise<void> {
+    await this.limiters
+      .get(name)
+      ?.reward(key, 1)
+      .catch(() => undefined);
+  }
+
   async reset(name: RateLimitName, key: string): Promise<void> {
     await this.limiters
       .get(name)
