@@ -3,7 +3,7 @@ import { io } from 'socket.io-client';
 import type { Message } from '../libs/contracts/src';
 import type { RegisteredUser } from './utils/factories';
 import type { TestApp } from './utils/test-app';
-import { emitWithAck, type TestSocket } from './utils/ws-client';
+import { emitWithAck, waitForEvent, type TestSocket } from './utils/ws-client';
 
 /** Sends a message over HTTP and returns the stored message. */
 export async function sendHttp(
@@ -77,7 +77,7 @@ export interface RecordingSocket {
 export function connectRecording(
   baseUrl: string,
   token: string,
-  names: string[] = ['connected', 'message', 'sync_required'],
+  names: string[] = ['connected', 'message', 'sync_required', 'caught_up'],
 ): Promise<RecordingSocket> {
   const socket = io(baseUrl, {
     path: '/ws',
@@ -99,4 +99,11 @@ export function connectRecording(
       reject(error);
     });
   });
+}
+
+/** Resolves once the socket's connect-time catch-up is over. */
+export async function caughtUp(recording: RecordingSocket): Promise<void> {
+  if (!recording.events.caught_up?.length) {
+    await waitForEvent(recording.socket, 'caught_up');
+  }
 }

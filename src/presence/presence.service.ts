@@ -33,6 +33,7 @@ export class PresenceService implements BeforeApplicationShutdown, OnModuleDestr
   /** Tests shorten it; everything else uses the default. */
   graceMs = DEFAULT_PRESENCE_GRACE_MS;
   private users?: UsersService;
+  private shuttingDown = false;
 
   constructor(
     @Inject(PRESENCE_STORE) private readonly store: PresenceStore,
@@ -95,6 +96,8 @@ export class PresenceService implements BeforeApplicationShutdown, OnModuleDestr
 
   /** On shutdown every user still in grace goes offline now, so their lastSeen is written. */
   async beforeApplicationShutdown(): Promise<void> {
+    // Every socket is closing: nobody is left to tell, only lastSeen matters.
+    this.shuttingDown = true;
     const pending = [...this.offlineTimers.keys()];
     for (const userId of pending) {
       this.cancelOfflineTimer(userId);
@@ -132,6 +135,9 @@ export class PresenceService implements BeforeApplicationShutdown, OnModuleDestr
   }
 
   private publish(event: PresenceChangedEvent): void {
+    if (this.shuttingDown) {
+      return;
+    }
     this.events.emit(PRESENCE_EVENTS.changed, event);
   }
 

@@ -89,6 +89,14 @@ export interface SetStatusRequest {
   status: 'online' | 'away';
 }
 
+/** Ends the catch-up that follows `connected`: from here on everything arrives live. */
+export interface CaughtUpEvent {
+  /** Messages pushed by this catch-up. */
+  messages: number;
+  /** Conversations that also got `sync_required` (more to page with `sync`). */
+  syncRequired: number;
+}
+
 /** Sent before the server closes every socket on shutdown: reconnect (to any instance) after a pause. */
 export interface ShutdownEvent {
   reconnect: true;
@@ -113,6 +121,7 @@ export interface ServerToClientEvents {
   group_member_joined: (payload: GroupMemberEvent) => void;
   group_member_left: (payload: GroupMemberEvent) => void;
   sync_required: (payload: SyncRequiredEvent) => void;
+  caught_up: (payload: CaughtUpEvent) => void;
   pong: (payload: { timestamp: string }) => void;
   shutdown: (payload: ShutdownEvent) => void;
   error: (payload: ServerErrorEvent) => void;
@@ -155,6 +164,7 @@ export const SERVER_EVENT_NAMES = [
   'group_member_joined',
   'group_member_left',
   'sync_required',
+  'caught_up',
   'pong',
   'shutdown',
   'error',

@@ -14,7 +14,7 @@ const CATCH_UP_CONCURRENCY = 8;
  * Offline catch-up: on connect, every message above the user's delivery marker, in seq order per
  * conversation, however long they were away. Past a page per conversation the newest page is pushed
  * and `sync_required {conversationID, after, upTo}` names the range (after, upTo] still to fetch.
- * The socket has already joined its user room, so a message committed meanwhile arrives live (maybe
+ * `caught_up` ends it. The socket has already joined its user room, so a message committed meanwhile arrives live (maybe
  * twice: clients drop duplicates by id).
  */
 @Injectable()
@@ -36,11 +36,13 @@ export class CatchUpService {
           : Promise.resolve([]),
       );
       let delivered = 0;
+      let syncRequired = 0;
       for (const conversation of pending) {
         if (!socket.connected) {
           return;
         }
         if (conversation.truncated) {
+          syncRequired += 1;
           const first = conversation.messages[0];
           socket.emit('sync_required', {
             conversationID: conversation.conversationId,
@@ -56,6 +58,7 @@ export class CatchUpService {
       if (delivered) {
         this.metrics.messagesDelivered.inc(delivered);
       }
+      socket.emit('caught_up', { messages: delivered, syncRequired });
     } catch (error) {
       this.logger.error(`Catch-up for ${userId} failed: ${String(error)}`);
       if (socket.connected) {
