@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { PresenceModule } from '../presence/presence.module';
 import { ConversationAccessService } from './conversation-access.service';
+import { ConversationCache } from './conversation-cache';
 import { ConversationMembershipService } from './conversation-membership.service';
 import { ConversationsController } from './conversations.controller';
 import { DeliveryMarkerBuffer } from './marker.service';
@@ -14,6 +15,7 @@ import { MessagingService } from './messaging.service';
   providers: [
     ConversationMembershipService,
     ConversationAccessService,
+    ConversationCache,
     MessageWriter,
     DeliveryMarkerBuffer,
     MessagingService,

@@ -16,6 +16,7 @@ import {
   isUuid,
   type ConversationAccess,
 } from './conversation-access.service';
+import { ConversationCache } from './conversation-cache';
 import type { HistoryQueryDto } from './dto/history-query.dto';
 import type { SendMessageDto } from './dto/send-message.dto';
 import { DeliveryMarkerBuffer } from './marker.service';
@@ -62,6 +63,8 @@ export class MessagingService {
   private readonly directConversations = new Map<string, string>();
   private readonly groupConversations = new Map<string, GroupTarget>();
   private readonly knownUsers = new Set<string>();
+  /** Highest delivery seq already announced per participant (receipts are sent once per advance). */
+  private readonly deliveredAnnounced = new Map<string, number>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -72,6 +75,7 @@ export class MessagingService {
     private readonly rateLimits: RateLimitService,
     private readonly metrics: MetricsService,
     private readonly presence: PresenceService,
+    private readonly cache: ConversationCache,
   ) {}
 
   /** Stores a message (or finds the one with the same clientMessageID) and publishes it. */
@@ -109,6 +113,7 @@ export class MessagingService {
       pending.privateGroup = target.privateGroup;
     }
     const written = await this.writer.write(pending);
+    this.cache.noteSeq(pending.conversationId, Number(written.row.seq));
     const message = toMessage(written.row, []);
     if (!written.replay) {
       this.metrics.messagesSent.inc({ kind: pending.groupId ? 'group' : 'direct' });
@@ -232,14 +237,28 @@ export class MessagingService {
     ref: string,
     seq: number,
   ): Promise<{ conversationID: string; seq: number }> {
-    const access = await this.access.require(userId, ref);
-    const target = Math.min(seq, access.visibleSeq);
+    let access = this.cache.getAccess(userId, ref);
+    if (!access || (access.active && seq > this.cache.knownSeq(access.conversationId))) {
+      // Unknown, or the client claims more than we know exists: ask the database.
+      access = await this.access.require(userId, ref);
+      this.cache.setAccess(userId, ref, access);
+    }
+    const visible = access.active
+      ? Math.max(access.visibleSeq, this.cache.knownSeq(access.conversationId))
+      : access.visibleSeq;
+    const target = Math.min(seq, visible);
+    const key = `${access.conversationId}:${userId}`;
     const known = Math.max(
       access.lastDeliveredSeq,
       access.lastReadSeq,
       this.deliveries.pendingSeq(access.conversationId, userId),
+      this.deliveredAnnounced.get(key) ?? 0,
     );
     if (target > known && this.deliveries.advance(access.conversationId, userId, target)) {
+      if (this.deliveredAnnounced.size > 200_000) {
+        this.deliveredAnnounced.clear();
+      }
+      this.deliveredAnnounced.set(key, target);
       await this.publishMarker(MESSAGING_EVENTS.conversationDelivered, access, userId, target);
     }
     return { conversationID: access.conversationId, seq: Math.max(target, known) };
@@ -307,10 +326,14 @@ export class MessagingService {
     userId: string,
     ref: string,
   ): Promise<{ conversationId: string; participantIds: string[] }> {
-    const access = await this.access.requireActive(userId, ref);
+    let access = this.cache.getAccess(userId, ref);
+    if (!access?.active) {
+      access = await this.access.requireActive(userId, ref);
+      this.cache.setAccess(userId, ref, access);
+    }
     return {
       conversationId: access.conversationId,
-      participantIds: await this.participantIds(access.conversationId),
+      participantIds: await this.participantIds(access.conversationId, access.type === 'direct'),
     };
   }
 
@@ -444,9 +467,9 @@ export class MessagingService {
     userId: string,
     seq: number,
   ): Promise<void> {
-    const notifyIds = (await this.participantIds(access.conversationId)).filter(
-      (id) => id !== userId,
-    );
+    const notifyIds = (
+      await this.participantIds(access.conversationId, access.type === 'direct')
+    ).filter((id) => id !== userId);
     const event: ConversationMarkerEvent = {
       conversationId: access.conversationId,
       userId,
@@ -457,12 +480,18 @@ export class MessagingService {
     this.events.emit(name, event);
   }
 
-  private async participantIds(conversationId: string): Promise<string[]> {
+  private async participantIds(conversationId: string, direct: boolean): Promise<string[]> {
+    const cached = this.cache.getParticipants(conversationId);
+    if (cached) {
+      return cached;
+    }
     const rows: { user_id: string }[] = await this.dataSource.query(
       'SELECT user_id FROM conversation_members WHERE conversation_id = $1 AND left_seq IS NULL',
       [conversationId],
     );
-    return rows.map((row) => row.user_id);
+    const ids = rows.map((row) => row.user_id);
+    this.cache.setParticipants(conversationId, ids, direct);
+    return ids;
   }
 
   /** Adds delivered/read (and group counts) from the participants' markers. */

@@ -1,0 +1,80 @@
+import { Injectable } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { GROUP_EVENTS, type GroupMemberChangedEvent } from '../groups/groups.events';
+import type { ConversationAccess } from './conversation-access.service';
+
+/** A caller's access to a conversation is re-checked at least this often. */
+const ACCESS_TTL_MS = 10_000;
+/** Group participant lists are re-read at least this often (and at once after a local change). */
+const GROUP_PARTICIPANTS_TTL_MS = 2_000;
+const MAX_ENTRIES = 200_000;
+
+interface Expiring<T> {
+  value: T;
+  expires: number;
+}
+
+/**
+ * Short-lived answers for the hot paths that run once per delivered message (delivery receipts,
+ * typing): who may act in a conversation and who takes part in it. Membership changes made on this
+ * instance invalidate at once; changes made elsewhere are seen within the TTL, which only affects who
+ * is told about a receipt or a typing indicator, never who may read or receive messages.
+ */
+@Injectable()
+export class ConversationCache {
+  private readonly access = new Map<string, Expiring<ConversationAccess>>();
+  private readonly participants = new Map<string, Expiring<string[]>>();
+  /** Highest seq known per conversation, to clamp client-supplied seqs without a query. */
+  private readonly lastSeq = new Map<string, number>();
+
+  getAccess(userId: string, ref: string): ConversationAccess | undefined {
+    const hit = this.access.get(`${userId}:${ref}`);
+    return hit && hit.expires > Date.now() ? hit.value : undefined;
+  }
+
+  setAccess(userId: string, ref: string, access: ConversationAccess): void {
+    this.bound(this.access);
+    this.access.set(`${userId}:${ref}`, { value: access, expires: Date.now() + ACCESS_TTL_MS });
+    if (access.active) {
+      this.noteSeq(access.conversationId, access.visibleSeq);
+    }
+  }
+
+  getParticipants(conversationId: string): string[] | undefined {
+    const hit = this.participants.get(conversationId);
+    return hit && hit.expires > Date.now() ? hit.value : undefined;
+  }
+
+  setParticipants(conversationId: string, ids: string[], direct: boolean): void {
+    this.bound(this.participants);
+    // The two people of a direct conversation never change.
+    const ttl = direct ? Number.MAX_SAFE_INTEGER : GROUP_PARTICIPANTS_TTL_MS;
+    this.participants.set(conversationId, { value: ids, expires: Date.now() + ttl });
+  }
+
+  noteSeq(conversationId: string, seq: number): void {
+    if ((this.lastSeq.get(conversationId) ?? 0) < seq) {
+      this.bound(this.lastSeq);
+      this.lastSeq.set(conversationId, seq);
+    }
+  }
+
+  knownSeq(conversationId: string): number {
+    return this.lastSeq.get(conversationId) ?? 0;
+  }
+
+  @OnEvent(GROUP_EVENTS.memberJoined)
+  @OnEvent(GROUP_EVENTS.memberLeft)
+  onMembershipChanged(event: GroupMemberChangedEvent): void {
+    this.participants.delete(event.conversationId);
+    for (const ref of [event.conversationId, event.groupId]) {
+      this.access.delete(`${event.userId}:${ref}`);
+    }
+  }
+
+  private bound(map: Map<string, unknown>): void {
+    if (map.size >= MAX_ENTRIES) {
+      map.clear();
+    }
+  }
+}
