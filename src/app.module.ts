@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
@@ -9,6 +8,7 @@ import { AuthModule } from './auth/auth.module';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
 import { EnvelopeInterceptor } from './common/http/envelope.interceptor';
+import { requestIdOf } from './common/http/request-id';
 import { createValidationPipe } from './common/http/validation';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 import { RedisModule } from './common/redis/redis.module';
@@ -22,8 +22,6 @@ import { RealtimeModule } from './messaging/realtime/realtime.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PresenceModule } from './presence/presence.module';
 import { UsersModule } from './users/users.module';
-
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 @Module({
   imports: [
@@ -42,13 +40,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
       useFactory: (config: ConfigService<RootConfig, true>) => ({
         pinoHttp: {
           level: config.get('app.logLevel', { infer: true }),
-          genReqId: (request: IncomingMessage, response) => {
-            const incoming = request.headers['x-request-id'];
-            const id =
-              typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-            response.setHeader('X-Request-Id', id);
-            return id;
-          },
+          genReqId: (request: IncomingMessage, response) => requestIdOf(request, response),
           redact: {
             paths: [
               'req.headers.authorization',

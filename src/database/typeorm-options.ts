@@ -30,7 +30,9 @@ export function buildDataSourceOptions(url: string, poolSize = 20): DataSourceOp
     migrationsRun: true,
     migrationsTransactionMode: 'each',
     synchronize: false,
-    logging: ['error'],
+    // Failed queries surface as exceptions and are logged by the error filter without their
+    // parameters; TypeORM's own logger would print parameters (message text, hashes).
+    logging: false,
     extra: {
       max: poolSize,
       connectionTimeoutMillis: 10_000,

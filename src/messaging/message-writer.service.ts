@@ -3,6 +3,7 @@ import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, type QueryRunner } from 'typeorm';
 import type { MessageType } from '../../libs/contracts/src';
 import { AppError } from '../common/errors/app-error';
+import { loggableError } from '../common/http/request-id';
 import { MetricsService } from '../metrics/metrics.service';
 import { MESSAGE_COLUMNS, type MessageRow } from './message-view';
 
@@ -117,7 +118,10 @@ export class MessageWriter implements OnApplicationShutdown {
         if ((code === '23505' || code === '40P01') && attempt < MAX_ATTEMPTS) {
           continue;
         }
-        this.logger.error({ err: error, size: batch.length }, 'Message batch failed');
+        this.logger.error(
+          { err: loggableError(error), size: batch.length },
+          'Message batch failed',
+        );
         const failure = new AppError('INTERNAL', 'The message could not be stored, try again');
         batch.forEach((send) => send.reject(failure));
         return;

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import type { Socket } from 'socket.io';
 import type { ErrorEnvelope } from '../../../libs/contracts/src';
 import { mapError } from '../errors/error-mapping';
+import { loggableError } from '../http/request-id';
 
 type AckFn = (response: unknown) => void;
 
@@ -31,7 +32,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (mapped.unexpected) {
       this.logger.error(
         {
-          err: exception,
+          err: loggableError(exception),
           requestId,
           method: request?.method,
           url: request?.originalUrl?.split('?')[0],
@@ -62,7 +63,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const pattern = ws.getPattern();
     if (mapped.unexpected) {
       this.logger.error(
-        { err: exception, event: pattern, socketId: client?.id },
+        { err: loggableError(exception), event: pattern, socketId: client?.id },
         'Unhandled socket error',
       );
     }
