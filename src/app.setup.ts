@@ -6,6 +6,7 @@ import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
+import { buildAsyncApiDocument } from './common/ws/asyncapi';
 import { AppIoAdapter } from './common/ws/socket-io.adapter';
 import type { RootConfig } from './config/configuration';
 
@@ -35,6 +36,15 @@ export function configureApp(app: NestExpressApplication): void {
   app.useBodyParser('json', { limit: appConfig.bodyLimit });
   app.useBodyParser('urlencoded', { limit: appConfig.bodyLimit, extended: false });
   app.setGlobalPrefix('api', { exclude: ['health', 'metrics'] });
+  const asyncApi = buildAsyncApiDocument();
+  // The Socket.IO contract, beside the OpenAPI one (registered before Swagger's /docs routes).
+  app.use('/docs/asyncapi.json', (request: Request, response: Response, next: NextFunction) => {
+    if (request.method !== 'GET' || request.path !== '/') {
+      next();
+      return;
+    }
+    response.json(asyncApi);
+  });
   const document = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',

@@ -1,7 +1,15 @@
 import { JwtService } from '@nestjs/jwt';
 import { expect } from 'expect';
 import { after, before, describe, it } from 'node:test';
-import type { ConnectedEvent, PresenceEvent, TypingEvent } from '../libs/contracts/src';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  CLIENT_EVENT_NAMES,
+  type ConnectedEvent,
+  type PresenceEvent,
+  SERVER_EVENT_NAMES,
+  type TypingEvent,
+} from '../libs/contracts/src';
 import { PresenceService } from '../src/presence/presence.service';
 import { closeAll, connectRecording, createGroup, flush, sendHttp } from './realtime-helpers';
 import { registerUser, type RegisteredUser } from './utils/factories';
@@ -34,6 +42,19 @@ describe('realtime: handshake, ping, bad events, typing, presence', () => {
 
   after(async () => {
     await app.close();
+  });
+
+  it('should serve the event contract at /docs/asyncapi.json, equal to docs/asyncapi.json', async () => {
+    const response = await app.http().get('/docs/asyncapi.json').expect(200);
+    expect(response.body.asyncapi).toBe('3.0.0');
+    const names = Object.values(
+      response.body.components.messages as Record<string, { name: string }>,
+    ).map((m) => m.name);
+    for (const name of [...CLIENT_EVENT_NAMES, ...SERVER_EVENT_NAMES]) {
+      expect(names).toContain(name);
+    }
+    const file = join(__dirname, '..', '..', 'docs', 'asyncapi.json');
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(response.body);
   });
 
   describe('handshake', () => {
