@@ -115,6 +115,39 @@ describe('realtime: handshake, ping, bad events, typing, presence', () => {
       }
     });
 
+    it('should disconnect the session when a rotated refresh token is reused', async () => {
+      const eve = await registerUser(app, 'eve');
+      const socket = await connectSocket(app.baseUrl, eve.accessToken);
+      const disconnected = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+      const revoked = waitForEvent<{ code: string }>(socket, 'error');
+      await app
+        .http()
+        .post('/api/auth/refresh')
+        .send({ refreshToken: eve.refreshToken })
+        .expect(200);
+      await app
+        .http()
+        .post('/api/auth/refresh')
+        .send({ refreshToken: eve.refreshToken })
+        .expect(401);
+      expect(await revoked).toMatchObject({ code: 'UNAUTHORIZED' });
+      expect(await disconnected).toBe('io server disconnect');
+    });
+
+    it('should count open sockets in /health and /metrics', async () => {
+      const before = (await app.http().get('/health').expect(200)).body.activeConnections as number;
+      const socket = await connectSocket(app.baseUrl, alice.accessToken);
+      try {
+        await flush(socket);
+        const during = await app.http().get('/health').expect(200);
+        expect(during.body.activeConnections).toBe(before + 1);
+        const metrics = await app.http().get('/metrics').expect(200);
+        expect(metrics.text).toMatch(/ws_connections \d+/);
+      } finally {
+        socket.close();
+      }
+    });
+
     it('should refuse a revoked session and disconnect its open sockets on logout', async () => {
       const dave = await registerUser(app, 'dave');
       const socket = await connectSocket(app.baseUrl, dave.accessToken);

@@ -60,6 +60,8 @@ export class MessagingGateway
     BeforeApplicationShutdown
 {
   private readonly logger = new Logger('Gateway');
+  /** Each socket's presence registration, so its disconnect is counted strictly after it. */
+  private readonly registered = new WeakMap<AppSocket, Promise<void>>();
 
   @WebSocketServer()
   server!: AppServer;
@@ -84,11 +86,15 @@ export class MessagingGateway
     const { userId, sessionId } = socket.data.user;
     this.metrics.socketConnections.inc();
     socket.use(eventGuard(socket));
+    const registered = this.presence.socketConnected(userId).catch((error: unknown) => {
+      this.logger.warn(`Presence update for ${userId} failed: ${String(error)}`);
+    });
+    this.registered.set(socket, registered);
     try {
       // Rooms first: anything committed from now on is pushed live, the rest comes from catch-up.
       await socket.join([userRoom(userId), sessionRoom(sessionId)]);
       socket.emit('connected', { userID: userId, timestamp: new Date().toISOString() });
-      await this.presence.socketConnected(userId);
+      await registered;
       await this.catchUp.deliverPending(socket);
     } catch (error) {
       this.logger.error(`Connection setup for ${userId} failed: ${String(error)}`);
@@ -99,6 +105,7 @@ export class MessagingGateway
     this.metrics.socketConnections.dec();
     const user = socket.data.user;
     if (user) {
+      await this.registered.get(socket);
       await this.presence.socketDisconnected(user.userId).catch((error: unknown) => {
         this.logger.warn(`Presence update for ${user.userId} failed: ${String(error)}`);
       });
