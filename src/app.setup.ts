@@ -6,6 +6,7 @@ import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
+import { requestIdOf } from './common/http/request-id';
 import { buildAsyncApiDocument } from './common/ws/asyncapi';
 import { AppIoAdapter } from './common/ws/socket-io.adapter';
 import type { RootConfig } from './config/configuration';
@@ -30,6 +31,10 @@ export function configureApp(app: NestExpressApplication): void {
   const appConfig = config.get('app', { infer: true });
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
+  app.use((request: Request, response: Response, next: NextFunction) => {
+    requestIdOf(request, response);
+    next();
+  });
   app.set('trust proxy', 'loopback');
   app.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
   app.enableCors({ origin: appConfig.corsOrigins, credentials: appConfig.corsOrigins !== true });
