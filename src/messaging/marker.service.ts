@@ -1,4 +1,10 @@
-import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
 /** How often coalesced delivery markers are written. */
@@ -12,7 +18,9 @@ const FLUSH_INTERVAL_MS = 100;
  * messages again (at-least-once), never lose one.
  */
 @Injectable()
-export class DeliveryMarkerBuffer implements OnModuleInit, OnApplicationShutdown {
+export class DeliveryMarkerBuffer
+  implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly logger = new Logger(DeliveryMarkerBuffer.name);
   private pending = new Map<string, { conversationId: string; userId: string; seq: number }>();
   private timer: NodeJS.Timeout | null = null;
@@ -25,11 +33,17 @@ export class DeliveryMarkerBuffer implements OnModuleInit, OnApplicationShutdown
     this.timer.unref();
   }
 
+  /** Written while the database is certainly still open (shutdown hooks of other modules may close it). */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.flush();
+  }
+
+  /** Whatever arrived while the sockets were closing. */
   async onApplicationShutdown(): Promise<void> {
     if (this.timer) {
       clearInterval(this.timer);
     }
-    await this.flush();
+    await this.flush().catch(() => undefined);
   }
 
   /** Records delivery up to `seq`; returns false when an equal or higher mark was already pending. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { DataSource, type QueryRunner } from 'typeorm';
 import type { MessageType } from '../../libs/contracts/src';
 import { AppError } from '../common/errors/app-error';
@@ -46,7 +46,7 @@ const MAX_ATTEMPTS = 3;
  * PostgreSQL pays one fsync per batch instead of one per message.
  */
 @Injectable()
-export class MessageWriter implements OnApplicationShutdown {
+export class MessageWriter implements BeforeApplicationShutdown {
   private readonly logger = new Logger(MessageWriter.name);
   private queue: QueuedSend[] = [];
   private flushing: Promise<void> | null = null;
@@ -67,7 +67,8 @@ export class MessageWriter implements OnApplicationShutdown {
     });
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Stops taking sends and commits what is queued while the database is still open. */
+  async beforeApplicationShutdown(): Promise<void> {
     this.closed = true;
     while (this.flushing) {
       await this.flushing;
