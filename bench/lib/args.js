@@ -49,6 +49,9 @@ const DEFAULTS = {
   receipts: true,
   receiptDelayMs: 0,
   setupConcurrency: 8,
+  idleCpuPct: 30, // a scenario starts once server + db use less than this much of a core...
+  idleWaitMs: 60000, // ...or after this long
+  idleProbeMs: 1000,
   otherCpuWarnPct: 50, // warn when other work takes this much of a core during a measurement
   genLagWarnMs: 20, // warn when the generator's own send lag p99 passes this
   // server
@@ -72,29 +75,31 @@ const DEFAULTS = {
 
 const QUICK = {
   connections: 200,
-  connHoldMs: 1000,
+  connHoldMs: 500,
   dmPairs: 10,
   dmRate: 200,
-  dmDurationMs: 3000,
+  dmDurationMs: 2000,
   dmWarmupMs: 500,
   groupMembers: 20,
   groupSenders: 2,
   groupRate: 20,
-  groupDurationMs: 3000,
+  groupDurationMs: 2000,
   groupWarmupMs: 0,
   kneePairs: 10,
   kneeSteps: [200, 500],
-  kneeStepMs: 2000,
+  kneeStepMs: 1500,
   kneeMaxMs: 15000,
   loginConnections: 4,
-  loginDurationS: 2,
+  loginDurationS: 1.5,
   historyConnections: 8,
-  historyDurationS: 2,
+  historyDurationS: 1.5,
   historyPairs: 4,
   drainMs: 3000,
   settleMs: 300,
   connectTimeoutMs: 10000,
   bootTimeoutMs: 60000,
+  idleWaitMs: 5000,
+  idleProbeMs: 300,
 };
 
 /** flag -> [option key, kind, scale]; kind: int | num | str | list | bool */
@@ -133,6 +138,8 @@ const FLAGS = {
   receipts: ['receipts', 'bool'],
   'receipt-delay-ms': ['receiptDelayMs', 'num'],
   'setup-concurrency': ['setupConcurrency', 'int'],
+  'idle-cpu-pct': ['idleCpuPct', 'num'],
+  'idle-wait-s': ['idleWaitMs', 'num', 1000],
   'server-cmd': ['serverCmd', 'str'],
   'ours-url': ['oursUrl', 'str'],
   'server-pid': ['serverPid', 'int'],
@@ -258,6 +265,8 @@ Load:
   --no-receipts           recipients do not send message_delivered (default: they do)
   --receipt-delay-ms MS   batch receipts per conversation for MS (default: once per event-loop turn)
   --ack-timeout-s S (10)  --drain-s S (5)
+  --idle-cpu-pct P (30)   --idle-wait-s S (60): before each scenario, wait (bounded) until server + db
+                          use less than P % of a core, so one scenario's backlog is not charged to the next
 
 Output:
   --out FILE              JSON result (default bench/results/<time>-<mode>.json)
