@@ -26,9 +26,16 @@ export const databaseConfig = registerAs('database', () => ({
   poolSize: 20,
 }));
 
-export const redisConfig = registerAs('redis', () => ({
-  url: env().REDIS_URL,
-}));
+export const redisConfig = registerAs('redis', () => {
+  const e = env();
+  return {
+    url: e.REDIS_URL,
+    /** Applied to every key (ioredis keyPrefix on the shared client) and to the adapter channels. */
+    keyPrefix: e.REDIS_KEY_PREFIX,
+    /** Presence heartbeat TTL; heartbeats and the dead-instance sweep run every third of it. */
+    presenceInstanceTtlMs: e.PRESENCE_INSTANCE_TTL_MS,
+  };
+});
 
 export const authConfig = registerAs('auth', () => ({
   /** Undefined only in the embedded default, where the auth module generates and keeps one. */

@@ -14,6 +14,8 @@ describe('validateEnv', () => {
       RATE_LIMIT_TYPING: 10,
       DATABASE_URL: undefined,
       REDIS_URL: undefined,
+      REDIS_KEY_PREFIX: '',
+      PRESENCE_INSTANCE_TTL_MS: 15_000,
     });
   });
 
@@ -27,6 +29,11 @@ describe('validateEnv', () => {
     ['RATE_LIMIT_MESSAGES', '-1'],
     ['JWT_SECRET', 'short'],
     ['WORKERS', 'many'],
+    ['WORKERS', '0'],
+    ['REDIS_KEY_PREFIX', 'has space'],
+    ['REDIS_KEY_PREFIX', 'x'.repeat(65)],
+    ['PRESENCE_INSTANCE_TTL_MS', '500'],
+    ['PRESENCE_INSTANCE_TTL_MS', 'fast'],
   ]) {
     it(`should reject ${name}=${value} naming the variable`, () => {
       expect(() => validateEnv({ [name]: value })).toThrow(EnvValidationError);
@@ -40,5 +47,12 @@ describe('validateEnv', () => {
 
   it('should accept zero to turn a rate limit off', () => {
     expect(validateEnv({ RATE_LIMIT_AUTH: '0' }).RATE_LIMIT_AUTH).toBe(0);
+  });
+
+  it('should accept WORKERS=auto or a count, and a Redis key prefix', () => {
+    expect(validateEnv({ WORKERS: 'auto' }).WORKERS).toBe('auto');
+    expect(validateEnv({ WORKERS: '4' }).WORKERS).toBe('4');
+    expect(validateEnv({ REDIS_KEY_PREFIX: 'run-42:' }).REDIS_KEY_PREFIX).toBe('run-42:');
+    expect(validateEnv({ PRESENCE_INSTANCE_TTL_MS: '3000' }).PRESENCE_INSTANCE_TTL_MS).toBe(3000);
   });
 });

@@ -19,6 +19,10 @@ export interface Env {
   RATE_LIMIT_MESSAGES: number;
   RATE_LIMIT_TYPING: number;
   WORKERS: string | undefined;
+  /** Prefix for every Redis key and the Socket.IO adapter channels (isolates deployments sharing a Redis). */
+  REDIS_KEY_PREFIX: string;
+  /** How long an instance's presence heartbeat lives in Redis; it is refreshed every third of this. */
+  PRESENCE_INSTANCE_TTL_MS: number;
 }
 
 export class EnvValidationError extends Error {
@@ -112,6 +116,20 @@ function url(
   return value;
 }
 
+function redisKeyPrefix(raw: Record<string, unknown>): string {
+  const value = blankToUndefined(raw.REDIS_KEY_PREFIX);
+  if (value === undefined) {
+    return '';
+  }
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(value)) {
+    throw new EnvValidationError(
+      'REDIS_KEY_PREFIX',
+      'expected 1-64 of A-Z a-z 0-9 _ . : - (for example "chat:")',
+    );
+  }
+  return value;
+}
+
 export function validateEnv(raw: Record<string, unknown>): Env {
   const nodeEnv = oneOf(raw, 'NODE_ENV', NODE_ENVS, 'development');
   const jwtSecret = blankToUndefined(raw.JWT_SECRET);
@@ -143,5 +161,7 @@ export function validateEnv(raw: Record<string, unknown>): Env {
     RATE_LIMIT_MESSAGES: integer(raw, 'RATE_LIMIT_MESSAGES', 30, 0, 1_000_000),
     RATE_LIMIT_TYPING: integer(raw, 'RATE_LIMIT_TYPING', 10, 0, 1_000_000),
     WORKERS: workers,
+    REDIS_KEY_PREFIX: redisKeyPrefix(raw),
+    PRESENCE_INSTANCE_TTL_MS: integer(raw, 'PRESENCE_INSTANCE_TTL_MS', 15_000, 1_500, 600_000),
   };
 }

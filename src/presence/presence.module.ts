@@ -1,9 +1,45 @@
+import cluster from 'node:cluster';
 import { Module } from '@nestjs/common';
-import { InMemoryPresenceStore, PRESENCE_STORE } from './presence.store';
+import { ConfigService } from '@nestjs/config';
+import { ModuleRef } from '@nestjs/core';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import type Redis from 'ioredis';
+import { ClusterPresenceStore } from '../cluster/cluster-presence';
+import { REDIS_CLIENT } from '../common/redis/redis.module';
+import type { RootConfig } from '../config/configuration';
+import { InMemoryPresenceStore, PRESENCE_STORE, type PresenceStore } from './presence.store';
 import { PresenceService } from './presence.service';
+import { RedisPresenceStore } from './redis-presence.store';
+
+/**
+ * Where presence lives: Redis when REDIS_URL is set (every instance sees the same), the cluster
+ * primary in a `WORKERS=N` cluster without Redis, else this process.
+ */
+function createPresenceStore(
+  config: ConfigService<RootConfig, true>,
+  redis: Redis | null,
+  events: EventEmitter2,
+  moduleRef: ModuleRef,
+): PresenceStore {
+  if (redis) {
+    const instanceTtlMs = config.get('redis.presenceInstanceTtlMs', { infer: true });
+    return new RedisPresenceStore(redis, { instanceTtlMs }, events, moduleRef);
+  }
+  if (cluster.isWorker) {
+    return new ClusterPresenceStore(events, moduleRef);
+  }
+  return new InMemoryPresenceStore();
+}
 
 @Module({
-  providers: [PresenceService, { provide: PRESENCE_STORE, useClass: InMemoryPresenceStore }],
+  providers: [
+    PresenceService,
+    {
+      provide: PRESENCE_STORE,
+      useFactory: createPresenceStore,
+      inject: [ConfigService, REDIS_CLIENT, EventEmitter2, ModuleRef],
+    },
+  ],
   exports: [PresenceService],
 })
 export class PresenceModule {}

@@ -53,6 +53,9 @@ export class RateLimitService {
             ...options,
             storeClient: redis,
             useRedisPackage: false,
+            // While Redis is down, answer from the insurance limiter at once instead of waiting
+            // for ioredis' retries on every request.
+            rejectIfRedisNotReady: true,
             insuranceLimiter: new RateLimiterMemory(options),
           })
         : new RateLimiterMemory(options);

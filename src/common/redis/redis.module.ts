@@ -24,11 +24,20 @@ export class RedisConnection implements OnApplicationShutdown {
 
   constructor(config: ConfigService<RootConfig, true>) {
     const url = config.get('redis.url', { infer: true });
-    this.client = url ? RedisConnection.create(url, this.logger) : null;
+    // Every key this client touches gets REDIS_KEY_PREFIX (ioredis applies it to keys, Lua KEYS
+    // included), so deployments or test runs sharing one Redis never collide.
+    const keyPrefix = config.get('redis.keyPrefix', { infer: true });
+    this.client = url ? RedisConnection.create(url, this.logger, 'main', { keyPrefix }) : null;
   }
 
-  static create(url: string, logger: Logger, name = 'main'): Redis {
+  static create(
+    url: string,
+    logger: Logger,
+    name = 'main',
+    options: { keyPrefix?: string } = {},
+  ): Redis {
     const client = new Redis(url, {
+      ...(options.keyPrefix ? { keyPrefix: options.keyPrefix } : {}),
       lazyConnect: false,
       maxRetriesPerRequest: 2,
       enableOfflineQueue: true,

@@ -4,6 +4,7 @@ import { ConfigService } from '@nestjs/config';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { Server, type ServerOptions } from 'socket.io';
 import { WS_PATH } from '../../../libs/contracts/src';
+import { ScaleOut } from '../../cluster/scale-out';
 import type { RootConfig } from '../../config/configuration';
 
 /**
@@ -36,15 +37,17 @@ export function handshakeInfoOf(conn: unknown): HandshakeInfo {
  * Socket.IO on path `/ws` of the HTTP port: WebSocket first with polling as fallback, CORS as HTTP,
  * and a 1 MiB frame limit. Each engine connection keeps only the `?token=` and the origin, then drops
  * the HTTP request Socket.IO would otherwise hold for the connection's lifetime (~4 KB each; SPEC 7).
- * The scale-out work plugs the Redis adapter in here (`server.adapter(...)`).
+ * ScaleOut (src/cluster) plugs in the Redis or node:cluster adapter and sticky sessions.
  */
 export class AppIoAdapter extends IoAdapter {
   private readonly corsOrigins: string[] | boolean;
+  private readonly scaleOut: ScaleOut;
 
   constructor(app: INestApplicationContext) {
     super(app);
     const config = app.get<ConfigService<RootConfig, true>>(ConfigService);
     this.corsOrigins = config.get('app.corsOrigins', { infer: true });
+    this.scaleOut = new ScaleOut(app);
   }
 
   /**
@@ -75,6 +78,7 @@ export class AppIoAdapter extends IoAdapter {
       };
       raw.request = null;
     });
+    this.scaleOut.attach(server);
     return server as unknown as ReturnType<IoAdapter['createIOServer']>;
   }
 }

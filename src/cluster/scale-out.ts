@@ -1,0 +1,137 @@
+import cluster from 'node:cluster';
+import { type INestApplicationContext, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { createAdapter as createClusterAdapter } from '@socket.io/cluster-adapter';
+import { createAdapter as createRedisAdapter } from '@socket.io/redis-adapter';
+import { setupWorker } from '@socket.io/sticky';
+import type Redis from 'ioredis';
+import type { Server } from 'socket.io';
+import { RedisConnection } from '../common/redis/redis.module';
+import type { RootConfig } from '../config/configuration';
+import type { CatchUpService } from '../messaging/realtime/catch-up.service';
+import type { AppSocket } from '../messaging/realtime/realtime.types';
+
+/** Channel prefix of the Socket.IO Redis adapter (REDIS_KEY_PREFIX goes in front). */
+export const ADAPTER_CHANNEL = 'socket.io';
+
+/**
+ * Makes one Socket.IO server part of many: the Redis adapter when REDIS_URL is set (instances on any
+ * machine), else the node:cluster adapter inside a `WORKERS=N` cluster; and, in a cluster worker,
+ * sticky sessions so HTTP long-polling requests of one session reach the worker that holds it.
+ * A single process without Redis keeps Socket.IO's in-memory adapter.
+ */
+export class ScaleOut {
+  private readonly logger = new Logger('ScaleOut');
+  private readonly redisUrl: string | undefined;
+  private readonly keyPrefix: string;
+
+  constructor(private readonly app: INestApplicationContext) {
+    const config = app.get<ConfigService<RootConfig, true>>(ConfigService);
+    this.redisUrl = config.get('redis.url', { infer: true });
+    this.keyPrefix = config.get('redis.keyPrefix', { infer: true });
+  }
+
+  attach(server: Server): void {
+    if (this.redisUrl) {
+      this.useRedis(server, this.redisUrl);
+    } else if (cluster.isWorker) {
+      server.adapter(createClusterAdapter());
+    }
+    if (cluster.isWorker) {
+      // The primary owns the listening socket and hands each connection to a worker (src/cluster).
+      setupWorker(server);
+    }
+  }
+
+  private useRedis(server: Server, url: string): void {
+    const pub = tolerantPublisher(RedisConnection.create(url, this.logger, 'adapter-pub'));
+    const sub = RedisConnection.create(url, this.logger, 'adapter-sub');
+    const factory = createRedisAdapter(pub, sub, { key: `${this.keyPrefix}${ADAPTER_CHANNEL}` });
+    let closed = false;
+    server.adapter((nsp: Parameters<typeof factory>[0]) => {
+      const adapter = factory(nsp);
+      const close = adapter.close.bind(adapter);
+      adapter.close = async () => {
+        await close();
+        if (!closed) {
+          closed = true;
+          await Promise.all([quit(pub), quit(sub)]);
+        }
+      };
+      return adapter;
+    });
+
+    // While the subscriber was down, broadcasts from other instances were lost for our sockets.
+    // ioredis resubscribes by itself; then push each local socket what it has not confirmed yet
+    // (catch-up from PostgreSQL; clients drop duplicates by id).
+    let lost = false;
+    sub.on('end', () => (lost = true));
+    sub.on('close', () => (lost = true));
+    sub.on('ready', () => {
+      if (!lost) {
+        return;
+      }
+      lost = false;
+      this.catchUpLocalSockets(server);
+    });
+  }
+
+  private catchUpLocalSockets(server: Server): void {
+    let catchUp: CatchUpService;
+    try {
+      // Required here, not at the top: this file is loaded by the WebSocket adapter, long before
+      // (and independently of) the messaging modules.
+      type CatchUpModule = typeof import('../messaging/realtime/catch-up.service');
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const mod = require('../messaging/realtime/catch-up.service') as CatchUpModule;
+      catchUp = this.app.get(mod.CatchUpService, { strict: false });
+    } catch {
+      return;
+    }
+    const sockets = [...server.of('/').sockets.values()] as unknown as AppSocket[];
+    if (!sockets.length) {
+      return;
+    }
+    this.logger.log(`Redis adapter resubscribed: catching up ${sockets.length} local socket(s)`);
+    for (const socket of sockets) {
+      void catchUp.deliverPending(socket);
+    }
+  }
+}
+
+/**
+ * The adapter publishes without handling the promise; a rejected publish while Redis is down would
+ * be an unhandled rejection (fatal in Node). Local delivery has already happened by then, and remote
+ * sockets catch up from PostgreSQL, so a publish that cannot go out is dropped, not queued: once
+ * Redis has been reached, nothing is sent while it is not ready (no stale burst on reconnect).
+ */
+function tolerantPublisher(client: Redis): Redis {
+  const logger = new Logger('ScaleOut');
+  let everReady = false;
+  let warned = false;
+  client.on('ready', () => {
+    everReady = true;
+    warned = false;
+  });
+  const publish: (channel: string | Buffer, message: string | Buffer) => Promise<number> =
+    client.publish.bind(client);
+  const safe = (channel: string | Buffer, message: string | Buffer): Promise<number> => {
+    if (everReady && client.status !== 'ready') {
+      if (!warned) {
+        warned = true;
+        logger.warn('Redis is down: broadcasts reach only this instance until it returns');
+      }
+      return Promise.resolve(0);
+    }
+    return publish(channel, message).catch(() => 0);
+  };
+  (client as unknown as { publish: typeof safe }).publish = safe;
+  return client;
+}
+
+async function quit(client: Redis): Promise<void> {
+  if (client.status === 'end') {
+    return;
+  }
+  await client.quit().catch(() => client.disconnect());
+}
