@@ -48,7 +48,8 @@ export class ScaleOut {
     const sub = RedisConnection.create(url, this.logger, 'adapter-sub');
     const factory = createRedisAdapter(pub, sub, { key: `${this.keyPrefix}${ADAPTER_CHANNEL}` });
     let closed = false;
-    server.adapter((nsp: Parameters<typeof factory>[0]) => {
+    // Socket.IO calls this with `new`: a function expression, not an arrow.
+    server.adapter(function closingAdapter(nsp: Parameters<typeof factory>[0]) {
       const adapter = factory(nsp);
       const close = adapter.close.bind(adapter);
       adapter.close = async () => {
