@@ -253,6 +253,7 @@ const handlers = {
     }
     const interval = 1000 / rate;
     const entries = senders.map((s) => ({ s, e: sockets.get(s.key) }));
+    const pad = 'x'.repeat(msgSize);
     let k = 0;
     const sendOne = (i, sched, now) => {
       const { s, e } = entries[i % entries.length];
@@ -262,7 +263,7 @@ const handlers = {
         return;
       }
       const head = `${ph.prefix}${sched.toFixed(3)}|`;
-      const content = head.length < msgSize ? head + 'x'.repeat(msgSize - head.length) : head;
+      const content = head.length < msgSize ? head + pad.slice(head.length) : head;
       const payload = s.groupID
         ? { groupID: s.groupID, content, clientMessageID: `${ph.tag}.${workerId}.${i}` }
         : { recipientID: s.recipientID, content, clientMessageID: `${ph.tag}.${workerId}.${i}` };
