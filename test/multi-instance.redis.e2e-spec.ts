@@ -1,16 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { expect } from 'expect';
 import Redis from 'ioredis';
-import request from 'supertest';
 import type { Message } from '../libs/contracts/src';
 import { registerUser, type RegisteredUser } from './utils/factories';
-import { createTestDatabase, TEST_JWT_SECRET, type TestApp } from './utils/test-app';
+import { type Instance, startInstance, stopInstance, until } from './utils/instances';
+import { createTestDatabase } from './utils/test-app';
 import { connectSocket, emitWithAck, type TestSocket, waitForEvent } from './utils/ws-client';
 
 /**
@@ -18,113 +16,8 @@ import { connectSocket, emitWithAck, type TestSocket, waitForEvent } from './uti
  * a key prefix of their own: clients on different instances talk as if there were one server; then
  * one instance is SIGKILLed while messages flow.
  */
-const MAIN = path.resolve(__dirname, '../src/main.js');
 const REDIS_URL = process.env.REDIS_URL ?? '';
 const PREFIX = `mi-${randomBytes(4).toString('hex')}:`;
-/** Fast heartbeats: a dead instance's users go offline within about 4 s (15 s TTL in production). */
-const INSTANCE_TTL_MS = 2_000;
-
-interface Instance {
-  name: string;
-  baseUrl: string;
-  child: ChildProcess;
-  exited: Promise<number | null>;
-  /** A TestApp-shaped handle for the shared factories (they only use http()). */
-  app: TestApp;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs: number,
-  abort?: () => string | undefined,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    if (abort?.()) {
-      throw new Error(`gave up waiting for ${what}: ${abort()}`);
-    }
-    try {
-      const value = await probe();
-      if (value !== undefined) {
-        return value;
-      }
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (${String(last)})`);
-}
-
-async function startInstance(
-  name: string,
-  databaseUrl: string,
-  dataDir: string,
-): Promise<Instance> {
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: 'test',
-    PORT: String(port),
-    DATABASE_URL: databaseUrl,
-    REDIS_URL,
-    REDIS_KEY_PREFIX: PREFIX,
-    PRESENCE_INSTANCE_TTL_MS: String(INSTANCE_TTL_MS),
-    JWT_SECRET: TEST_JWT_SECRET,
-    DATA_DIR: dataDir,
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    RATE_LIMIT_AUTH: '0',
-    RATE_LIMIT_MESSAGES: '0',
-    RATE_LIMIT_TYPING: '0',
-    RATE_LIMIT_LOGIN_FAILURES: '3',
-  };
-  delete env.WORKERS;
-  const child = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
-  );
-  const baseUrl = `http://127.0.0.1:${port}`;
-  await until(
-    `instance ${name} to serve /health`,
-    async () => {
-      const response = await fetch(`${baseUrl}/health`);
-      return response.status === 200 ? true : undefined;
-    },
-    60_000,
-    () => (child.exitCode !== null ? `instance ${name} exited: ${stderr}` : undefined),
-  );
-  const app = { baseUrl, http: () => request(baseUrl) } as unknown as TestApp;
-  return { name, baseUrl, child, exited, app };
-}
-
-async function stopInstance(instance: Instance | undefined): Promise<void> {
-  if (!instance || instance.child.exitCode !== null || instance.child.signalCode !== null) {
-    return;
-  }
-  instance.child.kill('SIGTERM');
-  const code = await Promise.race([
-    instance.exited,
-    new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 20_000)),
-  ]);
-  if (code === 'timeout') {
-    instance.child.kill('SIGKILL');
-  }
-}
 
 async function send(
   instance: Instance,
@@ -198,8 +91,9 @@ describe('Multi-instance (two processes, one PostgreSQL, one Redis)', () => {
     database = await createTestDatabase();
     dataDir = mkdtempSync(path.join(tmpdir(), 'multi-instance-'));
     // One after the other: the first runs the migrations on the fresh database.
-    a = await startInstance('A', database.url, dataDir);
-    b = await startInstance('B', database.url, dataDir);
+    const options = { databaseUrl: database.url, dataDir, redisUrl: REDIS_URL, keyPrefix: PREFIX };
+    a = await startInstance('A', options);
+    b = await startInstance('B', options);
     [alice, bob, carol] = await Promise.all([
       registerUser(a.app, 'alice'),
       registerUser(b.app, 'bob'),

@@ -302,7 +302,7 @@ export class RedisPresenceStore implements PresenceStore, OnModuleInit, OnApplic
     if (this.ticking) {
       return this.ticking;
     }
-    this.ticking = (async () => {
+    const run = async () => {
       try {
         if (!this.ready()) {
           this.dirty = true;
@@ -324,10 +324,13 @@ export class RedisPresenceStore implements PresenceStore, OnModuleInit, OnApplic
       } catch (error) {
         this.dirty = true;
         this.warnOnce(error);
-      } finally {
-        this.ticking = null;
       }
-    })();
+    };
+    // Cleared in a callback, never synchronously: a tick that returns at once must not leave a
+    // settled promise behind that blocks every later tick.
+    this.ticking = run().finally(() => {
+      this.ticking = null;
+    });
     return this.ticking;
   }
 
