@@ -72,8 +72,12 @@ describe('Multi-instance (two processes, one PostgreSQL, one Redis)', () => {
   let a: Instance;
   let b: Instance | undefined;
   const sockets: TestSocket[] = [];
-  const connect = async (instance: Instance, user: RegisteredUser) => {
-    const socket = await connectSocket(instance.baseUrl, user.accessToken);
+  const connect = async (
+    instance: Instance,
+    user: RegisteredUser,
+    setup?: (socket: TestSocket) => void,
+  ) => {
+    const socket = await connectSocket(instance.baseUrl, user.accessToken, { setup });
     sockets.push(socket);
     return socket;
   };
@@ -302,10 +306,8 @@ describe('Multi-instance (two processes, one PostgreSQL, one Redis)', () => {
         })();
       });
     };
-    const receiverOnB = await connect(b!, receiver);
-    const memberOnB = await connect(b!, member);
-    record(receiver.id, receiverOnB);
-    record(member.id, memberOnB);
+    await connect(b!, receiver, (socket) => record(receiver.id, socket));
+    await connect(b!, member, (socket) => record(member.id, socket));
     const victimOnB = await connect(b!, victim);
     const senderOnA = await connect(a, sender);
     const senderOnB = await connect(b!, sender);
@@ -360,10 +362,8 @@ describe('Multi-instance (two processes, one PostgreSQL, one Redis)', () => {
     await b!.exited;
     // The B sender and the receivers come back on A (catch-up delivers what they missed).
     onB = senderOnA;
-    const receiverOnA = await connect(a, receiver);
-    const memberOnA = await connect(a, member);
-    record(receiver.id, receiverOnA);
-    record(member.id, memberOnA);
+    await connect(a, receiver, (socket) => record(receiver.id, socket));
+    await connect(a, member, (socket) => record(member.id, socket));
     await until(
       'more traffic after the kill',
       () => {

@@ -6,7 +6,12 @@ export type TestSocket = Socket;
 export function connectSocket(
   baseUrl: string,
   token: string | undefined,
-  options: { viaQuery?: boolean; transports?: string[] } = {},
+  options: {
+    viaQuery?: boolean;
+    transports?: string[];
+    /** Attaches listeners before the handshake, so nothing pushed right after connect is missed. */
+    setup?: (socket: TestSocket) => void;
+  } = {},
 ): Promise<TestSocket> {
   const socket = io(baseUrl, {
     path: '/ws',
@@ -16,6 +21,7 @@ export function connectSocket(
     timeout: 5_000,
     ...(options.viaQuery ? { query: token ? { token } : {} } : { auth: token ? { token } : {} }),
   });
+  options.setup?.(socket);
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(socket));
     socket.once('connect_error', (error: Error) => {
