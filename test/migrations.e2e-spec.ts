@@ -1,0 +1,49 @@
+import { after, before, describe, it } from 'node:test';
+import { expect } from 'expect';
+import { Client } from 'pg';
+import { runMigrationsLocked } from '../src/database/migrate';
+import { buildDataSourceOptions, MIGRATIONS } from '../src/database/typeorm-options';
+import { createTestDatabase } from './utils/test-app';
+
+describe('migrations', () => {
+  let database: { url: string; drop: () => Promise<void> };
+
+  before(async () => {
+    database = await createTestDatabase();
+  });
+
+  after(async () => {
+    await database.drop();
+  });
+
+  it('should apply each migration once when several instances start together', async () => {
+    const options = buildDataSourceOptions(database.url, 2);
+    await Promise.all([1, 2, 3, 4].map(() => runMigrationsLocked(options)));
+    const client = new Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const applied = await client.query<{ name: string }>(
+        'SELECT name FROM migrations ORDER BY id',
+      );
+      expect(applied.rows.map((row) => row.name)).toEqual(
+        MIGRATIONS.map((migration) => migration.name),
+      );
+      const tables = await client.query<{ tablename: string }>(
+        `SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`,
+      );
+      expect(tables.rows.map((row) => row.tablename)).toEqual(
+        expect.arrayContaining([
+          'conversation_members',
+          'conversations',
+          'group_members',
+          'groups',
+          'messages',
+          'sessions',
+          'users',
+        ]),
+      );
+    } finally {
+      await client.end();
+    }
+  });
+});
