@@ -224,6 +224,7 @@ const REQUEST_TIMEOUT_MS = 5_000;
 /** Worker side: the PresenceStore backed by the primary's table. */
 @Injectable()
 export class ClusterPresenceStore implements PresenceStore, OnApplicationShutdown {
+  readonly shared = true;
   private readonly logger = new Logger('Presence');
   private readonly local = new Map<string, number>();
   private readonly waiting = new Map<

@@ -96,8 +96,9 @@ export class PresenceService implements BeforeApplicationShutdown, OnModuleDestr
 
   /** On shutdown every user still in grace goes offline now, so their lastSeen is written. */
   async beforeApplicationShutdown(): Promise<void> {
-    // Every socket is closing: nobody is left to tell, only lastSeen matters.
-    this.shuttingDown = true;
+    // Every socket here is closing. Alone, nobody is left to tell and only lastSeen matters; with a
+    // shared store the users' contacts may be connected to other instances and are still told.
+    this.shuttingDown = !this.store.shared;
     const pending = [...this.offlineTimers.keys()];
     for (const userId of pending) {
       this.cancelOfflineTimer(userId);

@@ -16,6 +16,11 @@ export interface PresenceRecord {
  * shared count.
  */
 export interface PresenceStore {
+  /**
+   * True when other processes read this state (Redis, the cluster primary): their users' contacts
+   * may sit on another instance and must still be told when this one shuts down.
+   */
+  readonly shared: boolean;
   /** Counts one more socket; `wasOffline` is true when this made the user online. */
   addSocket(userId: string, at: Date): Promise<{ sockets: number; wasOffline: boolean }>;
   /** Counts one socket less; returns the sockets left. */
@@ -33,6 +38,7 @@ export const PRESENCE_STORE = Symbol('PRESENCE_STORE');
 
 @Injectable()
 export class InMemoryPresenceStore implements PresenceStore {
+  readonly shared = false;
   private readonly records = new Map<string, PresenceRecord>();
 
   // eslint-disable-next-line @typescript-eslint/require-await

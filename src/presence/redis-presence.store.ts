@@ -169,6 +169,7 @@ export async function announceOffline(
  */
 @Injectable()
 export class RedisPresenceStore implements PresenceStore, OnModuleInit, OnApplicationShutdown {
+  readonly shared = true;
   private readonly logger = new Logger('Presence');
   readonly instanceId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private readonly local = new Map<string, number>();
