@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import { expect } from 'expect';
-import { createTestApp, type TestApp } from './utils/test-app';
+import { Client } from 'pg';
+import { createTestApp, serverUrl, type TestApp } from './utils/test-app';
 
 describe('operations', () => {
   let app: TestApp;
@@ -40,5 +41,21 @@ describe('operations', () => {
   it('should answer an unknown route with the 404 envelope', async () => {
     const response = await app.http().get('/api/does-not-exist').expect(404);
     expect(response.body).toMatchObject({ success: false, error: { code: 'NOT_FOUND' } });
+  });
+
+  it('should answer 503 with database down when PostgreSQL is unreachable', async () => {
+    const doomed = await createTestApp();
+    try {
+      const name = new URL(doomed.databaseUrl).pathname.slice(1);
+      const admin = new Client({ connectionString: serverUrl() });
+      await admin.connect();
+      await admin.query(`DROP DATABASE "${name}" WITH (FORCE)`);
+      await admin.end();
+      const response = await doomed.http().get('/health').expect(503);
+      expect(response.body).toMatchObject({ status: 'error', database: 'down' });
+      expect(response.body.success).toBeUndefined();
+    } finally {
+      await doomed.close().catch(() => undefined);
+    }
   });
 });
