@@ -157,10 +157,10 @@ function table(headers, rows) {
 
 function procCells(p) {
   if (!p) {
-    return ['–', '–', '–', '–', '–', '–', '–'];
+    return ['–', '–', '–', '–', '–', '–', '–', '–'];
   }
   const c = (g) => (p[g] ? `${fmt(p[g].cpuAvgPct, 0)} (${fmt(p[g].cpuMaxPct, 0)})` : '–');
-  return [c('server'), c('db'), c('gen'), p.otherPct !== undefined ? fmt(p.otherPct, 0) : '–', p.machineBusyPct !== undefined ? fmt(p.machineBusyPct, 0) : '–', p.server ? fmt(p.server.rssMaxMB, 0) : '–', p.db ? fmt(p.db.rssMaxMB, 0) : '–'];
+  return [c('server'), c('db'), c('redis'), c('gen'), p.otherPct !== undefined ? fmt(p.otherPct, 0) : '–', p.machineBusyPct !== undefined ? fmt(p.machineBusyPct, 0) : '–', p.server ? fmt(p.server.rssMaxMB, 0) : '–', p.db ? fmt(p.db.rssMaxMB, 0) : '–'];
 }
 
 function resourceRows(result) {
@@ -320,11 +320,11 @@ function renderMarkdown(result) {
   lines.push('## Resources per scenario');
   lines.push('');
   lines.push('CPU in % of one core, average over the measured window (peak 0.5 s sample in brackets);');
-  lines.push(`${m.nproc} cores = ${m.nproc * 100} %. "db" is PostgreSQL; "gen" is the load generator (runner + worker processes);`);
+  lines.push(`${m.nproc} cores = ${m.nproc * 100} %. "db" is PostgreSQL, "redis" a local Redis (with --redis-url; shared with anything else using it); "gen" is the load generator (runner + worker processes);`);
   lines.push('"other" is the rest of the machine\'s busy time: kernel work for loopback TCP (softirq, charged to no');
   lines.push('process) and any other process on the machine, so a large figure means the run shared its cores.');
   lines.push('');
-  lines.push(table(['scenario', 'target', 'server CPU %', 'db CPU %', 'gen CPU %', 'other CPU %', 'machine CPU %', 'server RSS MB', 'db RSS MB', 'generator health'], resourceRows(result)));
+  lines.push(table(['scenario', 'target', 'server CPU %', 'db CPU %', 'redis CPU %', 'gen CPU %', 'other CPU %', 'machine CPU %', 'server RSS MB', 'db RSS MB', 'generator health'], resourceRows(result)));
   lines.push('');
   const details = [];
   for (const kind of ['ours', 'relay']) {
