@@ -21,7 +21,8 @@ const { ProcSampler, listeningPid } = require('./lib/procstat');
 const { startTarget, ensureBuilt, ROOT } = require('./lib/target');
 const { createUsers } = require('./lib/setup');
 const { DbStats } = require('./lib/dbstats');
-const { httpJson, monoMs, round, sleep } = require('./lib/util');
+const { httpJson, monoMs, round } = require('./lib/util');
+const { waitIdle } = require('./lib/phase');
 const { renderMarkdown, renderConsole } = require('./lib/report');
 
 const SCENARIOS = {
@@ -103,31 +104,6 @@ function localListener(u, defaultPort) {
   } catch {
     return null;
   }
-}
-
-/**
- * Each scenario starts from an idle server: an overloaded scenario leaves a backlog (queued sends,
- * catch-up, receipts) that would otherwise be charged to the next one. Waits, bounded, until server
- * and database together use less than --idle-cpu-pct of a core over a short probe.
- */
-async function waitQuiet(ctx) {
-  const { opts, sampler } = ctx;
-  const t0 = monoMs();
-  let busy = null;
-  while (monoMs() - t0 < opts.idleWaitMs) {
-    sampler.start();
-    await sleep(opts.idleProbeMs);
-    const p = sampler.stop();
-    if (!p.server) {
-      return { waitedS: 0, busyPct: null };
-    }
-    busy = p.server.cpuAvgPct + (p.db ? p.db.cpuAvgPct : 0);
-    if (busy < opts.idleCpuPct) {
-      return { waitedS: round((monoMs() - t0) / 1000, 1), busyPct: busy };
-    }
-  }
-  ctx.warn(`server still busy (${busy} % of a core) after ${opts.idleWaitMs / 1000} s; starting anyway`);
-  return { waitedS: round((monoMs() - t0) / 1000, 1), busyPct: busy };
 }
 
 /**
@@ -216,7 +192,7 @@ async function runTarget(kind, opts, runId, runDir) {
     ctx.users = setup.users;
     t.setup = { users: n, registerPerSec: round(setup.registerPerSec, 1), loginPerSec: round(setup.loginPerSec, 1), concurrency: setup.concurrency };
     for (const name of opts.scenarios) {
-      const quiet = await waitQuiet(ctx);
+      const quiet = await waitIdle(ctx);
       log(`[${kind}] ${name}${quiet.waitedS >= 2 ? ` (after ${quiet.waitedS} s for the server to go idle)` : ''}`);
       const s0 = monoMs();
       try {

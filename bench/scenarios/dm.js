@@ -31,7 +31,7 @@ async function dm(ctx) {
   });
   checkPhase(ctx, 'dm', r);
   await closeAll(ctx);
-  return { pairs: P, rate: opts.dmRate, ...r };
+  return { pairs: P, rate: opts.dmRate, idleAfterConnect: pairs.idleAfterConnect, ...r };
 }
 
 module.exports = dm;

@@ -4,7 +4,7 @@
  * fixed rate, open loop. Every message fans out to the M - 1 other members, who confirm delivery.
  * Membership is set up over HTTP before the sockets connect.
  */
-const { connectAll, runPhase, checkPhase, closeAll } = require('../lib/phase');
+const { connectAll, runPhase, checkPhase, closeAll, waitIdle } = require('../lib/phase');
 const { createGroup } = require('../lib/setup');
 
 async function group(ctx) {
@@ -22,6 +22,7 @@ async function group(ctx) {
   if (conn.ok < M) {
     throw new Error(`group: only ${conn.ok}/${M} sockets connected`);
   }
+  const idleAfterConnect = await waitIdle(ctx);
   const senders = Array.from({ length: W }, () => []);
   for (let j = 0; j < S; j++) {
     senders[specs[j].worker].push({ key: specs[j].key, groupID: g.id });
@@ -63,7 +64,7 @@ async function group(ctx) {
   });
   checkPhase(ctx, 'group', r);
   await closeAll(ctx);
-  return { members: M, senders: S, rate: opts.groupRate, ...r };
+  return { members: M, senders: S, rate: opts.groupRate, idleAfterConnect, ...r };
 }
 
 module.exports = group;

@@ -45,7 +45,7 @@ async function knee(ctx) {
   await closeAll(ctx);
   const allHeld = steps.length === opts.kneeSteps.length && steps.every((x) => x.held);
   // 0 when even the first step failed; with allHeld the true knee lies above the last step
-  return { pairs: P, p99LimitMs: opts.kneeP99Ms, highestHeld: highestHeld || 0, allHeld, steps };
+  return { pairs: P, p99LimitMs: opts.kneeP99Ms, highestHeld: highestHeld || 0, allHeld, idleAfterConnect: pairs.idleAfterConnect, steps };
 }
 
 module.exports = knee;

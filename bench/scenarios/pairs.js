@@ -4,7 +4,7 @@
  * generator process (pair p goes to worker p mod W), so each worker knows how many deliveries to
  * expect. Offered rate is split over workers by their share of pairs.
  */
-const { connectAll } = require('../lib/phase');
+const { connectAll, waitIdle } = require('../lib/phase');
 
 function buildPairs(ctx, prefix, P) {
   const { users, pool } = ctx;
@@ -41,6 +41,7 @@ async function connectPairs(ctx, prefix, P) {
   if (conn.ok < pairs.specs.length) {
     throw new Error(`${prefix}: only ${conn.ok}/${pairs.specs.length} sockets connected`);
   }
+  pairs.idleAfterConnect = await waitIdle(ctx);
   return pairs;
 }
 
