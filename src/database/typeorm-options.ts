@@ -7,6 +7,7 @@ import { ConversationEntity } from '../messaging/entities/conversation.entity';
 import { MessageEntity } from '../messaging/entities/message.entity';
 import { UserEntity } from '../users/entities/user.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-InitialSchema';
+import { PostMessagesFunction1764000000001 } from './migrations/1764000000001-PostMessagesFunction';
 
 export const ENTITIES = [
   UserEntity,
@@ -18,7 +19,7 @@ export const ENTITIES = [
   MessageEntity,
 ];
 
-export const MIGRATIONS = [InitialSchema1764000000000];
+export const MIGRATIONS = [InitialSchema1764000000000, PostMessagesFunction1764000000001];
 
 /** Options shared by the app and the TypeORM CLI (`ormconfig.ts`). `synchronize` is never used. */
 export function buildDataSourceOptions(url: string, poolSize = 20): DataSourceOptions {
