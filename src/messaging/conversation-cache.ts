@@ -8,6 +8,8 @@ const ACCESS_TTL_MS = 10_000;
 /** Group participant lists are re-read at least this often (and at once after a local change). */
 const GROUP_PARTICIPANTS_TTL_MS = 2_000;
 const MAX_ENTRIES = 200_000;
+/** Recent messages whose sender is remembered per conversation. */
+const RECENT_SENDERS = 256;
 
 interface Expiring<T> {
   value: T;
@@ -26,6 +28,8 @@ export class ConversationCache {
   private readonly participants = new Map<string, Expiring<string[]>>();
   /** Highest seq known per conversation, to clamp client-supplied seqs without a query. */
   private readonly lastSeq = new Map<string, number>();
+  /** Who sent the recent messages of each conversation (seq -> sender), for delivery receipts. */
+  private readonly senders = new Map<string, Map<number, string>>();
 
   getAccess(userId: string, ref: string): ConversationAccess | undefined {
     const hit = this.access.get(`${userId}:${ref}`);
@@ -57,6 +61,40 @@ export class ConversationCache {
       this.bound(this.lastSeq);
       this.lastSeq.set(conversationId, seq);
     }
+  }
+
+  /** Remembers who sent `seq` (the newest RECENT_SENDERS per conversation are kept). */
+  recordSender(conversationId: string, seq: number, senderId: string): void {
+    let recent = this.senders.get(conversationId);
+    if (!recent) {
+      this.bound(this.senders);
+      recent = new Map();
+      this.senders.set(conversationId, recent);
+    }
+    recent.set(seq, senderId);
+    if (recent.size > RECENT_SENDERS) {
+      const oldest = recent.keys().next().value;
+      if (oldest !== undefined) {
+        recent.delete(oldest);
+      }
+    }
+  }
+
+  /** The senders of every message in (after, upTo], or undefined when some are not known here. */
+  sendersBetween(conversationId: string, after: number, upTo: number): Set<string> | undefined {
+    const recent = this.senders.get(conversationId);
+    if (!recent || upTo - after > RECENT_SENDERS) {
+      return undefined;
+    }
+    const found = new Set<string>();
+    for (let seq = after + 1; seq <= upTo; seq += 1) {
+      const sender = recent.get(seq);
+      if (sender === undefined) {
+        return undefined;
+      }
+      found.add(sender);
+    }
+    return found;
   }
 
   knownSeq(conversationId: string): number {

@@ -114,6 +114,7 @@ export class MessagingService {
     }
     const written = await this.writer.write(pending);
     this.cache.noteSeq(pending.conversationId, Number(written.row.seq));
+    this.cache.recordSender(pending.conversationId, Number(written.row.seq), senderId);
     const message = toMessage(written.row, []);
     if (!written.replay) {
       this.metrics.messagesSent.inc({ kind: pending.groupId ? 'group' : 'direct' });
@@ -259,7 +260,17 @@ export class MessagingService {
         this.deliveredAnnounced.clear();
       }
       this.deliveredAnnounced.set(key, target);
-      await this.publishMarker(MESSAGING_EVENTS.conversationDelivered, access, userId, target);
+      const notifyIds = await this.sendersToNotify(access, userId, known, target);
+      if (notifyIds.length) {
+        const event: ConversationMarkerEvent = {
+          conversationId: access.conversationId,
+          userId,
+          seq: target,
+          at: new Date().toISOString(),
+          notifyIds,
+        };
+        this.events.emit(MESSAGING_EVENTS.conversationDelivered, event);
+      }
     }
     return { conversationID: access.conversationId, seq: Math.max(target, known) };
   }
@@ -478,6 +489,33 @@ export class MessagingService {
       notifyIds,
     };
     this.events.emit(name, event);
+  }
+
+  /**
+   * A delivery receipt goes to the senders of the newly delivered messages (SPEC: "the sender gets
+   * message_delivered"), not to every member: in a group of N that keeps receipts at O(N) per
+   * message instead of O(N^2).
+   */
+  private async sendersToNotify(
+    access: ConversationAccess,
+    userId: string,
+    after: number,
+    upTo: number,
+  ): Promise<string[]> {
+    if (access.type === 'direct') {
+      return access.peerId ? [access.peerId] : [];
+    }
+    let senders = this.cache.sendersBetween(access.conversationId, after, upTo);
+    if (!senders) {
+      const rows: { sender_id: string }[] = await this.dataSource.query(
+        `SELECT DISTINCT sender_id FROM messages
+          WHERE conversation_id = $1 AND seq > $2 AND seq <= $3`,
+        [access.conversationId, after, upTo],
+      );
+      senders = new Set(rows.map((row) => row.sender_id));
+    }
+    senders.delete(userId);
+    return [...senders];
   }
 
   private async participantIds(conversationId: string, direct: boolean): Promise<string[]> {

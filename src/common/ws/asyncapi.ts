@@ -178,7 +178,8 @@ const serverEvents: Record<keyof ServerToClientEvents, EventDoc> = {
     payload: ref('Message'),
   },
   message_delivered: {
-    summary: 'A participant confirmed receipt up to seq.',
+    summary:
+      'A participant confirmed receipt up to seq (sent to the senders of the messages it covers).',
     payload: obj({ conversationID: uuid, seq, userID: uuid, deliveredAt: time }),
   },
   message_read: {
