@@ -54,8 +54,15 @@ function machineInfo() {
     commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
       .toString()
       .trim();
+    // others' uncommitted work in src/ or libs/ is part of what was measured: say so
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'libs'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
+    if (dirty) {
+      commit += ' + uncommitted changes in src/ or libs/';
+    }
   } catch {
-    commit = null;
+    commit = commit || null;
   }
   const cpus = os.cpus();
   return {

@@ -45,6 +45,9 @@ function gap(v, target) {
   if (v >= target.value) {
     return [t, 'met'];
   }
+  if (target.unit === ' %') {
+    return [t, `${fmt(target.value - v, 3)} points short`];
+  }
   return [t, v > 0 ? `${fmt(target.value / v, 1)}× short` : 'not met'];
 }
 
@@ -380,6 +383,10 @@ function renderMarkdown(result) {
   lines.push('- **group**: one group, every member online with one socket, a few senders; a delivery is one message');
   lines.push('  reaching one member; deliveries/s counts over the send window (longer if deliveries trail it).');
   lines.push('- **knee**: dm steps at rising offered rates on the same sockets.');
+  lines.push('- Every measurement starts once server and database are idle (a backlog from the previous scenario, or');
+  lines.push('  catch-up after connecting, is not charged to it). Figures from one run on a shared 2-core machine move');
+  lines.push('  between runs (latency percentiles by 2-4× when other work takes CPU: see the "other CPU" column and');
+  lines.push('  the warnings); rerun before reading much into a single number.');
   lines.push('- **http**: autocannon, keep-alive connections; login rotates over 50 users; history pages 50 messages of');
   lines.push('  seeded direct conversations with a Bearer token.');
   lines.push('');
