@@ -290,7 +290,7 @@ async function main() {
   for (const kind of kinds) {
     if (kind === 'ours') {
       try {
-        ensureBuilt(opts, log);
+        opts.serverMain = ensureBuilt(opts, log);
       } catch (e) {
         result.targets.ours = { kind, errors: [e.message], warnings: [], scenarios: {} };
         log(`ERROR: ${e.message}`);

@@ -244,8 +244,9 @@ const HELP = `npm run bench -- [flags]
   --scenarios a,b,...     of ${SCENARIOS.join(', ')} (default all)
 
 Server under test (ours):
-  --server-cmd "CMD"      start command (default: node dist/src/main.js, built if missing)
-  --build / --no-build    force / forbid npm run build before the run
+  --server-cmd "CMD"      start command (default: node dist/src/main.js if newer than src/, else a
+                          tsc build of the working tree in bench/results/build/)
+  --build / --no-build    npm run build first / bench dist/ as it is
   --ours-url URL          bench an already running server on 127.0.0.1 (with --server-pid PID for CPU)
   --database-url URL      external PostgreSQL instead of the embedded default
   --redis-url URL         Redis (needed for --workers N > 1)

@@ -42,22 +42,80 @@ async function waitHealthy(url, child, logFile, timeoutMs) {
   throw new Error(`server not healthy after ${timeoutMs / 1000} s (${last}):\n${tail(logFile)}`);
 }
 
-/** Build dist/ if it is missing (or when asked); a failed build is a real error. */
-function ensureBuilt(opts, log) {
-  const main = path.join(ROOT, 'dist', 'src', 'main.js');
-  if (opts.serverCmd || opts.oursUrl) {
-    return;
-  }
-  if (opts.build === false && !fs.existsSync(main)) {
-    throw new Error(`${main} is missing and --no-build was given`);
-  }
-  if (opts.build === true || !fs.existsSync(main)) {
-    log('building the server (npm run build)...');
-    const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'pipe', encoding: 'utf8', timeout: 600000 });
-    if (r.status !== 0 || !fs.existsSync(main)) {
-      throw new Error(`npm run build failed (${r.status}):\n${(r.stdout || '').slice(-2000)}${(r.stderr || '').slice(-2000)}`);
+/** Newest modification time of the .ts files under the given folders (bounded walk). */
+function newestSource(dirs) {
+  let newest = 0;
+  let seen = 0;
+  const stack = dirs.map((d) => path.join(ROOT, d));
+  while (stack.length && seen < 20000) {
+    const dir = stack.pop();
+    let entries = [];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const e of entries) {
+      seen++;
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) {
+        stack.push(p);
+      } else if (e.name.endsWith('.ts')) {
+        newest = Math.max(newest, fs.statSync(p).mtimeMs);
+      }
     }
   }
+  return newest;
+}
+
+function run(cmd, args, what) {
+  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: 'pipe', encoding: 'utf8', timeout: 600000 });
+  if (r.status !== 0) {
+    throw new Error(`${what} failed (${r.status}):\n${(r.stdout || '').slice(-2000)}${(r.stderr || '').slice(-2000)}`);
+  }
+}
+
+/**
+ * Decide which build of our server to run; returns the path of its main.js. dist/src/main.js when
+ * it is newer than every source file (CI builds right before the bench). When it is missing or
+ * stale, the working tree is compiled with tsc into bench/results/build/ rather than dist/: other
+ * tools in the same tree (tests, a running server) use dist/, and the bench must not pull it from
+ * under them. --build runs the official `npm run build` into dist/ first. A failed build is a real
+ * error.
+ */
+function ensureBuilt(opts, log) {
+  if (opts.serverCmd || opts.oursUrl) {
+    return null;
+  }
+  const dist = path.join(ROOT, 'dist', 'src', 'main.js');
+  if (opts.build === true) {
+    log('building the server (npm run build)...');
+    run('npm', ['run', 'build'], 'npm run build');
+    return dist;
+  }
+  const fresh = fs.existsSync(dist) && fs.statSync(dist).mtimeMs >= newestSource(['src', 'libs']);
+  if (fresh || opts.build === false) {
+    if (!fs.existsSync(dist)) {
+      throw new Error(`${dist} is missing and --no-build was given`);
+    }
+    if (!fresh) {
+      log('  warning: dist/ is older than src/ (--no-build): benching the old build');
+    }
+    return dist;
+  }
+  const out = path.join(ROOT, 'bench', 'results', 'build');
+  log(`dist/ is ${fs.existsSync(dist) ? 'older than src/' : 'missing'}: compiling the working tree into ${path.relative(ROOT, out)}/ (tsc)`);
+  fs.rmSync(out, { recursive: true, force: true });
+  run(
+    process.execPath,
+    [require.resolve('typescript/bin/tsc', { paths: [ROOT] }), '-p', 'tsconfig.build.json', '--outDir', out, '--tsBuildInfoFile', path.join(out, '.tsbuildinfo')],
+    'tsc -p tsconfig.build.json',
+  );
+  const main = path.join(out, 'src', 'main.js');
+  if (!fs.existsSync(main)) {
+    throw new Error(`tsc produced no ${main}`);
+  }
+  return main;
 }
 
 /**
@@ -121,10 +179,10 @@ async function startTarget(kind, opts, runDir, log) {
       args = ['-c', opts.serverCmd];
     } else {
       cmd = process.execPath;
-      args = [path.join(ROOT, 'dist', 'src', 'main.js')];
+      args = [opts.serverMain || path.join(ROOT, 'dist', 'src', 'main.js')];
     }
     describe =
-      `${opts.serverCmd || 'node dist/src/main.js'}, ` +
+      `${opts.serverCmd || `node ${path.relative(ROOT, args[0])}`}, ` +
       (opts.databaseUrl ? 'external PostgreSQL (DATABASE_URL)' : 'embedded PostgreSQL (fresh DATA_DIR)') +
       (opts.workers ? `, WORKERS=${opts.workers}` : '') +
       (opts.redisUrl ? ', Redis (REDIS_URL)' : '') +
