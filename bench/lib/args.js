@@ -61,7 +61,7 @@ const DEFAULTS = {
   databaseUrl: null,
   redisUrl: null,
   workers: null,
-  build: null, // null: build only when dist/ is missing
+  build: null, // null: dist/ when fresh, else a tsc build in bench/results/build (see target.js)
   nodeEnv: 'production',
   logLevel: 'warn',
   bootTimeoutMs: 180000,
