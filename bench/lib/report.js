@@ -40,7 +40,11 @@ function gap(v, target) {
     return [t, target.missing || 'not measured'];
   }
   if (target.op === '<=') {
-    return [t, v <= target.value ? 'met' : `${fmt(v / target.value, 1)}× over`];
+    if (v <= target.value) {
+      return [t, 'met'];
+    }
+    const f = v / target.value;
+    return [t, f < 1.1 ? `${fmt((f - 1) * 100, 1)} % over` : `${fmt(f, 1)}× over`];
   }
   if (v >= target.value) {
     return [t, 'met'];
@@ -48,7 +52,11 @@ function gap(v, target) {
   if (target.unit === ' %') {
     return [t, `${fmt(target.value - v, 3)} points short`];
   }
-  return [t, v > 0 ? `${fmt(target.value / v, 1)}× short` : 'not met'];
+  if (v <= 0) {
+    return [t, 'not met'];
+  }
+  const f = target.value / v;
+  return [t, f < 1.1 ? `${fmt((1 - v / target.value) * 100, 1)} % short` : `${fmt(f, 1)}× short`];
 }
 
 const get = (o, p) => p.split('.').reduce((a, k) => (a === null || a === undefined ? undefined : a[k]), o);
