@@ -26,7 +26,7 @@ const DEFAULTS = {
   // group
   groupMembers: 200,
   groupSenders: 4,
-  groupRate: 250, // 250 msg/s x 199 recipients = 49,750 deliveries/s: the target
+  groupRate: 252, // 252 msg/s x 199 recipients = 50,148 deliveries/s offered: just over the target
   groupDurationMs: 15000,
   groupWarmupMs: 2000,
   // knee
@@ -258,7 +258,7 @@ Load:
   --connections N         sockets held in the connections scenario (default 5000; 19000 is the target)
   --conn-devices N        sockets per user (default 5)      --conn-hold-s S (default 5)
   --dm-pairs N            (100)  --dm-rate MSG/S (2000)  --dm-duration-s S (20)  --dm-warmup-s S (3)
-  --group-members N       (200)  --group-senders N (4)   --group-rate MSG/S (250)  --group-duration-s S (15)
+  --group-members N       (200)  --group-senders N (4)   --group-rate MSG/S (252)  --group-duration-s S (15)
   --knee-steps a,b,...    offered DM rates (500,...,20000)  --knee-step-s S (5)  --knee-p99-ms MS (100)
   --login-connections N   (16)   --login-duration-s S (10)
   --history-connections N (32)   --history-duration-s S (10)
