@@ -2,7 +2,9 @@ import type { Server as HttpServer } from 'node:http';
 import type { INestApplicationContext } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { IoAdapter } from '@nestjs/platform-socket.io';
-import { Server, type ServerOptions } from 'socket.io';
+import type { MessageMappingProperties } from '@nestjs/websockets';
+import type { Observable } from 'rxjs';
+import { Server, type ServerOptions, type Socket } from 'socket.io';
 import { WS_PATH } from '../../../libs/contracts/src';
 import { ScaleOut } from '../../cluster/scale-out';
 import type { RootConfig } from '../../config/configuration';
@@ -80,5 +82,49 @@ export class AppIoAdapter extends IoAdapter {
     });
     this.scaleOut.attach(server);
     return server as unknown as ReturnType<IoAdapter['createIOServer']>;
+  }
+
+  /**
+   * Nest's default keeps an RxJS pipeline (fromEvent, mergeMap, takeUntil, subscription) alive per
+   * event name per socket: ~1-2 KB each, nine events, for the whole life of every connection. A plain
+   * listener per event does the same work (the callback still runs Nest's guards, pipes, filters and
+   * interceptors; its result is still acked or emitted as a WsResponse), with the per-event
+   * observable only while a call is in flight.
+   */
+  override bindMessageHandlers(
+    client: Parameters<IoAdapter['bindMessageHandlers']>[0],
+    handlers: MessageMappingProperties[],
+    transform: (data: unknown) => Observable<unknown>,
+  ): void {
+    const socket = client as unknown as Socket;
+    for (const { message, callback, isAckHandledManually } of handlers) {
+      socket.on(String(message), (...args: unknown[]) => {
+        const { data, ack } = this.mapPayload(args.length > 1 ? args : args[0]) as {
+          data: unknown;
+          ack?: unknown;
+        };
+        let result$: Observable<unknown>;
+        try {
+          result$ = transform(callback(data, ack));
+        } catch (error) {
+          this.logger.error(error);
+          return;
+        }
+        result$.subscribe({
+          next: (response) => {
+            if (response === null || response === undefined) {
+              return;
+            }
+            const wsResponse = response as { event?: string; data?: unknown };
+            if (wsResponse.event) {
+              socket.emit(wsResponse.event, wsResponse.data);
+            } else if (!isAckHandledManually && typeof ack === 'function') {
+              (ack as (value: unknown) => void)(response);
+            }
+          },
+          error: (error: unknown) => this.logger.error(error),
+        });
+      });
+    }
   }
 }
