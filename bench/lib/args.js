@@ -35,6 +35,8 @@ const DEFAULTS = {
   kneeStepMs: 5000,
   kneeP99Ms: 100,
   kneeMaxMs: 150000,
+  kneeWarmupMs: 2000,
+  kneeRetries: 1,
   // http
   loginConnections: 16,
   loginDurationS: 10,
@@ -89,6 +91,7 @@ const QUICK = {
   kneeSteps: [200, 500],
   kneeStepMs: 1500,
   kneeMaxMs: 15000,
+  kneeWarmupMs: 0,
   loginConnections: 4,
   loginDurationS: 1.5,
   historyConnections: 8,
@@ -127,6 +130,7 @@ const FLAGS = {
   'knee-step-s': ['kneeStepMs', 'num', 1000],
   'knee-p99-ms': ['kneeP99Ms', 'num'],
   'knee-max-s': ['kneeMaxMs', 'num', 1000],
+  'knee-retries': ['kneeRetries', 'int'],
   'login-connections': ['loginConnections', 'int'],
   'login-duration-s': ['loginDurationS', 'num'],
   'history-connections': ['historyConnections', 'int'],
@@ -260,6 +264,7 @@ Load:
   --dm-pairs N            (100)  --dm-rate MSG/S (2000)  --dm-duration-s S (20)  --dm-warmup-s S (3)
   --group-members N       (200)  --group-senders N (4)   --group-rate MSG/S (252)  --group-duration-s S (15)
   --knee-steps a,b,...    offered DM rates (500,...,20000)  --knee-step-s S (5)  --knee-p99-ms MS (100)
+  --knee-retries N        tries more for a failing step before it counts as the knee (1)
   --login-connections N   (16)   --login-duration-s S (10)
   --history-connections N (32)   --history-duration-s S (10)
   --msg-size BYTES        message content length (100)
