@@ -5,8 +5,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * trip and one implicit transaction). In order: lock the batch's conversations in id order (two
  * batches never deadlock); per send, in arrival order, return the stored message for a repeated
  * (sender, clientMessageID) ('replay', or 'conflict' when the body differs), refuse a sender who is not
- * an active participant ('forbidden'), else take the next seq from the locked conversation row and
- * insert ('created'); move the senders' own markers to their newest message; and return each
+ * an active participant ('forbidden'), else take the next seq of the locked conversation and insert
+ * ('created'); write each conversation's new last_seq once; move the senders' own markers to their newest message; and return each
  * conversation's active participants once ('participants' rows, ord 0).
  */
 export class PostMessagesFunction1764000000001 implements MigrationInterface {
@@ -26,6 +26,9 @@ export class PostMessagesFunction1764000000001 implements MigrationInterface {
         n int := coalesce(array_length(p_ids, 1), 0);
         i int;
         v_seq bigint;
+        v_pos int;
+        v_convs uuid[] := '{}';
+        v_seqs bigint[] := '{}';
         v_old messages%ROWTYPE;
       BEGIN
         PERFORM 1 FROM conversations c
@@ -58,9 +61,16 @@ export class PostMessagesFunction1764000000001 implements MigrationInterface {
               NULL::timestamptz, NULL::uuid[];
             CONTINUE;
           END IF;
-          UPDATE conversations c SET last_seq = c.last_seq + 1, last_message_at = p_now
-           WHERE c.id = p_conversations[i]
-          RETURNING c.last_seq INTO v_seq;
+          -- Seqs are counted here and written once per conversation after the loop.
+          v_pos := array_position(v_convs, p_conversations[i]);
+          IF v_pos IS NULL THEN
+            SELECT c.last_seq INTO v_seq FROM conversations c WHERE c.id = p_conversations[i];
+            v_convs := v_convs || p_conversations[i];
+            v_seqs := v_seqs || v_seq;
+            v_pos := array_length(v_convs, 1);
+          END IF;
+          v_seq := v_seqs[v_pos] + 1;
+          v_seqs[v_pos] := v_seq;
           INSERT INTO messages (id, conversation_id, seq, sender_id, recipient_id, group_id, content,
                                 message_type, client_message_id, created_at)
           VALUES (p_ids[i], p_conversations[i], v_seq, p_senders[i], p_recipients[i], p_groups[i],
@@ -69,6 +79,9 @@ export class PostMessagesFunction1764000000001 implements MigrationInterface {
             p_recipients[i], p_groups[i], p_contents[i], p_types[i], p_client_ids[i], p_now,
             NULL::uuid[];
         END LOOP;
+        UPDATE conversations c SET last_seq = u.seq, last_message_at = p_now
+          FROM unnest(v_convs, v_seqs) AS u(id, seq)
+         WHERE c.id = u.id AND u.seq > c.last_seq;
         -- Sending implies having seen the conversation: the senders' markers follow their messages.
         UPDATE conversation_members cm
            SET last_read_seq = GREATEST(cm.last_read_seq, s.seq),
