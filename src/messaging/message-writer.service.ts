@@ -37,19 +37,38 @@ interface QueuedSend extends PendingSend {
 /** Most sends per transaction; beyond it the next transaction follows at once. */
 const MAX_BATCH = 256;
 const MAX_ATTEMPTS = 3;
+/**
+ * Independent write lanes. A conversation always uses the same lane, so its messages keep the order
+ * they were sent in; different lanes overlap one transaction's commit wait with the next one's work.
+ */
+const LANES = 4;
+
+/** One single-flight queue: its batches commit one after another. */
+class WriteLane {
+  queue: QueuedSend[] = [];
+  flushing: Promise<void> | null = null;
+}
+
+function laneOf(conversationId: string): number {
+  let hash = 0;
+  for (let i = 0; i < conversationId.length; i += 1) {
+    hash = (hash * 31 + conversationId.charCodeAt(i)) | 0;
+  }
+  return Math.abs(hash) % LANES;
+}
 
 /**
  * Group commit for messages. Sends arriving while a write runs are gathered and written by the next
  * one, as a single call of the `post_messages` function: lock the conversations (in id order, so
  * writes never deadlock), take the next seqs, insert, move the senders' markers, commit, and only then
- * resolve each send. One round trip and one fsync per batch instead of several per message; one write
- * at a time keeps a sender's messages in the order sent.
+ * resolve each send. One round trip and one fsync per batch instead of several per message. Each
+ * conversation belongs to one lane whose writes run one at a time, which keeps a conversation's
+ * messages in the order sent; the lanes run side by side.
  */
 @Injectable()
 export class MessageWriter implements BeforeApplicationShutdown {
   private readonly logger = new Logger(MessageWriter.name);
-  private queue: QueuedSend[] = [];
-  private flushing: Promise<void> | null = null;
+  private readonly lanes = Array.from({ length: LANES }, () => new WriteLane());
   private closed = false;
 
   constructor(
@@ -61,38 +80,41 @@ export class MessageWriter implements BeforeApplicationShutdown {
     if (this.closed) {
       return Promise.reject(new AppError('INTERNAL', 'The server is shutting down'));
     }
+    const lane = this.lanes[laneOf(send.conversationId)];
     return new Promise<WrittenMessage>((resolve, reject) => {
-      this.queue.push({ ...send, resolve, reject });
-      this.schedule();
+      lane.queue.push({ ...send, resolve, reject });
+      this.schedule(lane);
     });
   }
 
   /** Stops taking sends and commits what is queued while the database is still open. */
   async beforeApplicationShutdown(): Promise<void> {
     this.closed = true;
-    while (this.flushing) {
-      await this.flushing;
+    for (const lane of this.lanes) {
+      while (lane.flushing) {
+        await lane.flushing;
+      }
     }
   }
 
-  private schedule(): void {
-    if (this.flushing) {
+  private schedule(lane: WriteLane): void {
+    if (lane.flushing) {
       return;
     }
-    this.flushing = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.drain())
+    lane.flushing = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.drain(lane))
       .finally(() => {
-        this.flushing = null;
-        if (this.queue.length) {
-          this.schedule();
+        lane.flushing = null;
+        if (lane.queue.length) {
+          this.schedule(lane);
         }
       });
   }
 
-  private async drain(): Promise<void> {
-    while (this.queue.length) {
-      const batch = this.queue.slice(0, MAX_BATCH);
-      this.queue = this.queue.slice(batch.length);
+  private async drain(lane: WriteLane): Promise<void> {
+    while (lane.queue.length) {
+      const batch = lane.queue.slice(0, MAX_BATCH);
+      lane.queue = lane.queue.slice(batch.length);
       await this.commitBatch(batch);
     }
   }

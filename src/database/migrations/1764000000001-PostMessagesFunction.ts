@@ -83,6 +83,12 @@ export class PostMessagesFunction1764000000001 implements MigrationInterface {
           FROM unnest(v_convs, v_seqs) AS u(id, seq)
          WHERE c.id = u.id AND u.seq > c.last_seq;
         -- Sending implies having seen the conversation: the senders' markers follow their messages.
+        -- Marker rows are locked in (conversation, user) order, as the delivery-marker flush does,
+        -- so the two never wait on each other in a cycle.
+        PERFORM 1 FROM conversation_members cm
+         WHERE (cm.conversation_id, cm.user_id) IN
+               (SELECT m.conversation_id, m.sender_id FROM messages m WHERE m.id = ANY(p_ids))
+         ORDER BY cm.conversation_id, cm.user_id FOR UPDATE;
         UPDATE conversation_members cm
            SET last_read_seq = GREATEST(cm.last_read_seq, s.seq),
                last_delivered_seq = GREATEST(cm.last_delivered_seq, s.seq)
