@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
+import { exitOnSignals } from './common/process/exit-on-signals';
 import { isClusterPrimary, runClusterPrimary, serve } from './cluster/primary';
 import { ensureJwtSecret } from './config/jwt-secret';
 import { loadEnvOrExit } from './config/load-env';
@@ -31,31 +32,15 @@ async function bootstrap(): Promise<void> {
       : `Listening on http://localhost:${env.PORT} (docs at /docs)`,
   );
 
-  let closing = false;
-  const shutdown = async (signal: string) => {
-    if (closing) {
-      return;
-    }
-    closing = true;
-    logger.log(`${signal} received: closing`);
-    const timer = setTimeout(() => {
-      logger.error('Shutdown took longer than 15 s, exiting');
-      process.exit(1);
-    }, 15_000);
-    timer.unref();
-    try {
+  exitOnSignals(
+    logger,
+    async (signal) => {
+      logger.log(`${signal} received: closing`);
       await app.close();
       await embedded?.stop();
-      process.exit(0);
-    } catch (error) {
-      logger.error(`Shutdown failed: ${String(error)}`);
-      process.exit(1);
-    }
-  };
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.removeAllListeners(signal);
-    process.on(signal, () => void shutdown(signal));
-  }
+    },
+    15_000,
+  );
 }
 
 bootstrap().catch((error: unknown) => {

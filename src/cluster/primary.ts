@@ -5,6 +5,7 @@ import type { INestApplication, Logger } from '@nestjs/common';
 import { setupPrimary as setupClusterAdapterPrimary } from '@socket.io/cluster-adapter';
 import { setupMaster as setupStickyPrimary } from '@socket.io/sticky';
 import type { Env } from '../config/env.schema';
+import { exitOnSignals } from '../common/process/exit-on-signals';
 import { ensureJwtSecret } from '../config/jwt-secret';
 import { ensureDatabase } from '../database/database-runtime';
 import { servePresence } from './cluster-presence';
@@ -106,10 +107,7 @@ export async function runClusterPrimary(env: Env, logger: Logger): Promise<void>
     }
   });
 
-  const shutdown = async (signal: string) => {
-    if (closing) {
-      return;
-    }
+  exitOnSignals(logger, async (signal) => {
     closing = true;
     logger.log(`${signal} received: stopping ${Object.keys(cluster.workers ?? {}).length} workers`);
     httpServer.close();
@@ -130,18 +128,8 @@ export async function runClusterPrimary(env: Env, logger: Logger): Promise<void>
         }),
     );
     await Promise.all(exited);
-    try {
-      await embedded?.stop();
-      process.exit(0);
-    } catch (error) {
-      logger.error(`Shutdown failed: ${String(error)}`);
-      process.exit(1);
-    }
-  };
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.removeAllListeners(signal);
-    process.on(signal, () => void shutdown(signal));
-  }
+    await embedded?.stop();
+  });
 
   const first = fork();
   try {
