@@ -1,0 +1,278 @@
+import type {
+  ConversationSummary,
+  ErrorBody,
+  Group,
+  GroupMember,
+  GroupMembership,
+  LoginRequest,
+  LoginResult,
+  Message,
+  Pagination,
+  PublicUser,
+  RegisterRequest,
+  SendMessageRequest,
+  TokenPair,
+  UnreadSummary,
+  User,
+  UserStatus,
+  CreateGroupRequest,
+} from '../../contracts/src';
+
+/** An error answer of the API: the HTTP status plus the contract's `{code, message, details}`. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorBody['code'],
+    message: string,
+    readonly details?: ErrorBody['details'],
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export interface Page<T> {
+  items: T[];
+  pagination: Pagination;
+}
+
+export interface HistoryQuery {
+  limit?: number;
+  before?: number;
+  after?: number;
+  offset?: number;
+}
+
+export interface HttpClientOptions {
+  /** e.g. `http://localhost:3000` */
+  baseUrl: string;
+  /** Defaults to the global fetch (Node 18+, browsers). */
+  fetch?: typeof fetch;
+}
+
+type Query = Record<string, string | number | undefined>;
+
+/**
+ * Typed REST client. Keeps the token pair from login/refresh; on a 401 it refreshes once (refresh
+ * tokens rotate, so concurrent 401s share one refresh) and retries the request.
+ */
+export class MessagingHttpClient {
+  private tokens: TokenPair | null = null;
+  private refreshing: Promise<void> | null = null;
+  private readonly baseUrl: string;
+  private readonly fetchFn: typeof fetch;
+
+  constructor(options: HttpClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.fetchFn = options.fetch ?? fetch;
+  }
+
+  get accessToken(): string | null {
+    return this.tokens?.accessToken ?? null;
+  }
+
+  setTokens(tokens: TokenPair | null): void {
+    this.tokens = tokens;
+  }
+
+  // ---- auth
+  register(body: RegisterRequest): Promise<User> {
+    return this.call('POST', '/api/users/register', { body, auth: false });
+  }
+
+  async login(body: LoginRequest): Promise<LoginResult> {
+    const result = await this.call<LoginResult>('POST', '/api/users/login', { body, auth: false });
+    this.tokens = result;
+    return result;
+  }
+
+  async refresh(): Promise<TokenPair> {
+    if (!this.tokens) {
+      throw new ApiError(401, 'UNAUTHORIZED', 'Not signed in');
+    }
+    const pair = await this.call<TokenPair>('POST', '/api/auth/refresh', {
+      body: { refreshToken: this.tokens.refreshToken },
+      auth: false,
+    });
+    this.tokens = pair;
+    return pair;
+  }
+
+  async logout(): Promise<void> {
+    await this.call('POST', '/api/auth/logout');
+    this.tokens = null;
+  }
+
+  // ---- users
+  me(): Promise<User> {
+    return this.call('GET', '/api/users/me');
+  }
+
+  searchUsers(search?: string, limit?: number): Promise<PublicUser[]> {
+    return this.call('GET', '/api/users', { query: { search, limit } });
+  }
+
+  getUser(userId: string): Promise<PublicUser> {
+    return this.call('GET', `/api/users/${encodeURIComponent(userId)}`);
+  }
+
+  getStatus(userId: string): Promise<UserStatus> {
+    return this.call('GET', `/api/users/${encodeURIComponent(userId)}/status`);
+  }
+
+  // ---- groups
+  createGroup(body: CreateGroupRequest): Promise<Group> {
+    return this.call('POST', '/api/groups', { body });
+  }
+
+  myGroups(): Promise<Group[]> {
+    return this.call('GET', '/api/groups');
+  }
+
+  getGroup(groupId: string): Promise<Group> {
+    return this.call('GET', `/api/groups/${encodeURIComponent(groupId)}`);
+  }
+
+  groupMembers(
+    groupId: string,
+    query: { limit?: number; cursor?: string } = {},
+  ): Promise<Page<GroupMember>> {
+    return this.page('GET', `/api/groups/${encodeURIComponent(groupId)}/members`, query);
+  }
+
+  joinGroup(groupId: string): Promise<GroupMembership> {
+    return this.call('POST', `/api/groups/${encodeURIComponent(groupId)}/join`);
+  }
+
+  leaveGroup(groupId: string): Promise<unknown> {
+    return this.call('DELETE', `/api/groups/${encodeURIComponent(groupId)}/leave`);
+  }
+
+  addMember(groupId: string, userId: string): Promise<GroupMembership> {
+    return this.call('POST', `/api/groups/${encodeURIComponent(groupId)}/members`, {
+      body: { userID: userId },
+    });
+  }
+
+  removeMember(groupId: string, userId: string): Promise<unknown> {
+    return this.call(
+      'DELETE',
+      `/api/groups/${encodeURIComponent(groupId)}/members/${encodeURIComponent(userId)}`,
+    );
+  }
+
+  setRole(groupId: string, userId: string, role: 'admin' | 'member'): Promise<GroupMembership> {
+    return this.call(
+      'PATCH',
+      `/api/groups/${encodeURIComponent(groupId)}/members/${encodeURIComponent(userId)}`,
+      {
+        body: { role },
+      },
+    );
+  }
+
+  // ---- messages
+  sendMessage(body: SendMessageRequest): Promise<Message> {
+    return this.call('POST', '/api/messages/send', { body });
+  }
+
+  history(conversationRef: string, query: HistoryQuery = {}): Promise<Page<Message>> {
+    return this.page('GET', `/api/messages/history/${encodeURIComponent(conversationRef)}`, {
+      ...query,
+    });
+  }
+
+  unread(): Promise<UnreadSummary> {
+    return this.call('GET', '/api/messages/unread');
+  }
+
+  markMessageRead(
+    messageId: string,
+  ): Promise<{ conversationID: string; seq: number; unreadCount: number }> {
+    return this.call('PUT', `/api/messages/${encodeURIComponent(messageId)}/read`);
+  }
+
+  conversations(
+    query: { limit?: number; cursor?: string } = {},
+  ): Promise<Page<ConversationSummary>> {
+    return this.page('GET', '/api/conversations', query);
+  }
+
+  markConversationRead(
+    conversationRef: string,
+    seq?: number,
+  ): Promise<{ conversationID: string; seq: number; unreadCount: number }> {
+    return this.call('POST', `/api/conversations/${encodeURIComponent(conversationRef)}/read`, {
+      body: seq === undefined ? {} : { seq },
+    });
+  }
+
+  // ---- plumbing
+  private async page<T>(method: string, path: string, query: Query): Promise<Page<T>> {
+    const envelope = await this.send<T[]>(method, path, { query });
+    return { items: envelope.data, pagination: envelope.pagination as Pagination };
+  }
+
+  private async call<T>(
+    method: string,
+    path: string,
+    options: { body?: unknown; query?: Query; auth?: boolean } = {},
+  ): Promise<T> {
+    return (await this.send<T>(method, path, options)).data;
+  }
+
+  private async send<T>(
+    method: string,
+    path: string,
+    options: { body?: unknown; query?: Query; auth?: boolean },
+    retried = false,
+  ): Promise<{ data: T; pagination?: Pagination }> {
+    const url = new URL(this.baseUrl + path);
+    for (const [key, value] of Object.entries(options.query ?? {})) {
+      if (value !== undefined) {
+        url.searchParams.set(key, String(value));
+      }
+    }
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (options.body !== undefined) {
+      headers['content-type'] = 'application/json';
+    }
+    if (options.auth !== false && this.tokens) {
+      headers.authorization = `Bearer ${this.tokens.accessToken}`;
+    }
+    const response = await this.fetchFn(url, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
+    if (response.status === 204) {
+      return { data: undefined as T };
+    }
+    const payload = (await response.json().catch(() => null)) as
+      | { success: true; data: T; pagination?: Pagination }
+      | { success: false; error: ErrorBody }
+      | null;
+    if (response.ok && payload?.success) {
+      return payload;
+    }
+    if (response.status === 401 && options.auth !== false && this.tokens && !retried) {
+      this.refreshing ??= this.refresh()
+        .then(() => undefined)
+        .finally(() => {
+          this.refreshing = null;
+        });
+      await this.refreshing;
+      return this.send(method, path, options, true);
+    }
+    const error = payload && !payload.success ? payload.error : undefined;
+    const retryAfter = Number(response.headers.get('retry-after'));
+    throw new ApiError(
+      response.status,
+      error?.code ?? 'INTERNAL',
+      error?.message ?? `HTTP ${response.status}`,
+      error?.details,
+      Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+    );
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * Typed client SDK for the messaging API: REST (`MessagingHttpClient`) and realtime
+ * (`RealtimeSession`), both on the wire types of `libs/contracts`.
+ *
+ *   const api = new MessagingClient({ baseUrl: 'http://localhost:3000' });
+ *   await api.login({ username: 'john_doe', password: '...' });
+ *   const live = api.connect();
+ *   live.onMessage((m) => render(m));          // each message once, in seq order per conversation
+ *   await live.send({ recipientID, content: 'Hi' });
+ */
+import { MessagingHttpClient, type HttpClientOptions } from './http-client';
+import { RealtimeSession, type RealtimeOptions } from './realtime-session';
+
+export * from './http-client';
+export * from './realtime-session';
+
+export class MessagingClient extends MessagingHttpClient {
+  constructor(private readonly options: HttpClientOptions) {
+    super(options);
+  }
+
+  /** Opens the realtime session with this client's (refreshed) access token. */
+  connect(options: Omit<RealtimeOptions, 'baseUrl' | 'token'> = {}): RealtimeSession {
+    return new RealtimeSession({
+      ...options,
+      baseUrl: this.options.baseUrl,
+      token: () => this.accessToken,
+    });
+  }
+}

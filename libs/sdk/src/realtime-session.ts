@@ -1,0 +1,267 @@
+import { randomUUID } from 'node:crypto';
+import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+import {
+  WS_PATH,
+  type Ack,
+  type ClientToServerEvents,
+  type Message,
+  type SendMessageRequest,
+  type ServerToClientEvents,
+  type SyncResult,
+} from '../../contracts/src';
+import { ApiError } from './http-client';
+
+export type TypedSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export interface RealtimeOptions {
+  baseUrl: string;
+  /** Asked on every (re)connect, so reconnects use the current access token. */
+  token: () => string | null;
+  /** Confirm delivery of what was handed to `onMessage` (default true). */
+  confirmDelivery?: boolean;
+  /** Last seq already held per conversation (e.g. from local storage), to detect gaps from the start. */
+  lastSeqs?: Record<string, number>;
+  /** Ack timeout per attempt of a send, in ms (default 10,000); a send is tried up to 3 times. */
+  ackTimeoutMs?: number;
+  socketOptions?: Partial<ManagerOptions & SocketOptions>;
+}
+
+interface ConversationState {
+  /** Highest seq handed to the application in order. */
+  last: number | undefined;
+  /** Arrived ahead of a gap, waiting for it to fill. */
+  pending: Map<number, Message>;
+  syncing: boolean;
+}
+
+const SEEN_LIMIT = 10_000;
+
+/**
+ * A Socket.IO session that turns the server's at-least-once delivery into exactly-once, in-order
+ * messages for the application: duplicates are dropped by `id`; a seq gap in a conversation holds the
+ * later messages and pages the missing ones with `sync`; `sync_required` after a long absence is paged
+ * the same way; delivery is confirmed (coalesced per conversation); sends carry a clientMessageID and
+ * are retried with it when no ack comes back, so a resend never makes a second copy.
+ */
+export class RealtimeSession {
+  readonly socket: TypedSocket;
+  private readonly conversations = new Map<string, ConversationState>();
+  private readonly seen = new Set<string>();
+  private readonly handlers = new Set<(message: Message) => void>();
+  private readonly toConfirm = new Map<string, number>();
+  private confirmScheduled = false;
+  private readonly confirmDelivery: boolean;
+  private readonly ackTimeoutMs: number;
+
+  constructor(options: RealtimeOptions) {
+    this.confirmDelivery = options.confirmDelivery ?? true;
+    this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
+    for (const [conversationId, seq] of Object.entries(options.lastSeqs ?? {})) {
+      this.state(conversationId).last = seq;
+    }
+    this.socket = io(options.baseUrl, {
+      path: WS_PATH,
+      ...options.socketOptions,
+      auth: (callback) => callback({ token: options.token() }),
+    });
+    this.socket.on('message', (message) => this.ingest(message));
+    this.socket.on('sync_required', ({ conversationID, after }) => {
+      const state = this.state(conversationID);
+      state.last ??= after;
+      void this.fill(conversationID);
+    });
+    this.socket.on('connect', () => {
+      for (const [conversationId, state] of this.conversations) {
+        if (state.pending.size) {
+          void this.fill(conversationId);
+        }
+      }
+    });
+  }
+
+  /** Resolves once connected (rejects with ApiError UNAUTHORIZED when the token is refused). */
+  ready(): Promise<void> {
+    if (this.socket.connected) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      const onConnect = () => {
+        this.socket.off('connect_error', onError);
+        resolve();
+      };
+      const onError = (error: Error) => {
+        this.socket.off('connect', onConnect);
+        reject(
+          error.message === 'UNAUTHORIZED'
+            ? new ApiError(401, 'UNAUTHORIZED', 'The token was refused')
+            : error,
+        );
+      };
+      this.socket.once('connect', onConnect);
+      this.socket.once('connect_error', onError);
+    });
+  }
+
+  /** Every message, once, in seq order per conversation. */
+  onMessage(handler: (message: Message) => void): () => void {
+    this.handlers.add(handler);
+    return () => this.handlers.delete(handler);
+  }
+
+  /** Highest seq handed to the application for a conversation (persist it to detect gaps later). */
+  lastSeq(conversationId: string): number | undefined {
+    return this.conversations.get(conversationId)?.last;
+  }
+
+  /**
+   * Feeds a message received any other way (a push notification, an HTTP response): it goes through
+   * the same de-duplication and gap filling as socket messages.
+   */
+  ingest(message: Message): void {
+    if (this.seen.has(message.id)) {
+      return;
+    }
+    const state = this.state(message.conversationID);
+    if (state.last !== undefined && message.seq <= state.last) {
+      return;
+    }
+    if (state.last === undefined || message.seq === state.last + 1) {
+      this.deliver(state, message);
+      this.drain(state);
+      return;
+    }
+    state.pending.set(message.seq, message);
+    void this.fill(message.conversationID);
+  }
+
+  /** Sends with a clientMessageID (generated unless given) and resends it until acked (3 tries). */
+  async send(request: SendMessageRequest): Promise<Message> {
+    const body = { ...request, clientMessageID: request.clientMessageID ?? randomUUID() };
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      try {
+        const message = await this.request<Message>('send_message', body);
+        return message;
+      } catch (error) {
+        if (error instanceof ApiError) {
+          throw error;
+        }
+        lastError = error;
+      }
+    }
+    throw lastError;
+  }
+
+  markRead(conversationID: string, seq: number): Promise<{ conversationID: string; seq: number }> {
+    return this.request('mark_read', { conversationID, seq });
+  }
+
+  typing(conversationID: string, isTyping: boolean): Promise<null> {
+    return this.request('typing', { conversationID, isTyping });
+  }
+
+  setStatus(status: 'online' | 'away'): Promise<{ status: string }> {
+    return this.request('set_status', { status });
+  }
+
+  joinGroup(groupID: string): Promise<unknown> {
+    return this.request('join_group', { groupID });
+  }
+
+  leaveGroup(groupID: string): Promise<unknown> {
+    return this.request('leave_group', { groupID });
+  }
+
+  sync(conversationID: string, after: number, limit = 100): Promise<SyncResult> {
+    return this.request('sync', { conversationID, after, limit });
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+
+  private state(conversationId: string): ConversationState {
+    let state = this.conversations.get(conversationId);
+    if (!state) {
+      state = { last: undefined, pending: new Map(), syncing: false };
+      this.conversations.set(conversationId, state);
+    }
+    return state;
+  }
+
+  private deliver(state: ConversationState, message: Message): void {
+    state.last = message.seq;
+    state.pending.delete(message.seq);
+    this.seen.add(message.id);
+    if (this.seen.size > SEEN_LIMIT) {
+      const oldest = this.seen.values().next().value;
+      if (oldest !== undefined) {
+        this.seen.delete(oldest);
+      }
+    }
+    for (const handler of this.handlers) {
+      handler(message);
+    }
+    this.confirm(message.conversationID, message.seq);
+  }
+
+  private drain(state: ConversationState): void {
+    while (state.last !== undefined && state.pending.has(state.last + 1)) {
+      this.deliver(state, state.pending.get(state.last + 1) as Message);
+    }
+  }
+
+  /** Pages the messages after the last in-order one until the gap is closed. */
+  private async fill(conversationId: string): Promise<void> {
+    const state = this.state(conversationId);
+    if (state.syncing || !this.socket.connected || state.last === undefined) {
+      return;
+    }
+    state.syncing = true;
+    try {
+      for (let guard = 0; guard < 1_000; guard += 1) {
+        const page = await this.sync(conversationId, state.last);
+        for (const message of page.messages) {
+          this.ingest(message);
+        }
+        if (!page.hasMore || !page.messages.length) {
+          break;
+        }
+      }
+    } catch {
+      // Retried on the next gap or reconnect.
+    } finally {
+      state.syncing = false;
+    }
+  }
+
+  /** Confirms delivery of the highest seq per conversation, once per turn of the event loop. */
+  private confirm(conversationID: string, seq: number): void {
+    if (!this.confirmDelivery) {
+      return;
+    }
+    this.toConfirm.set(conversationID, Math.max(seq, this.toConfirm.get(conversationID) ?? 0));
+    if (this.confirmScheduled) {
+      return;
+    }
+    this.confirmScheduled = true;
+    setTimeout(() => {
+      this.confirmScheduled = false;
+      for (const [id, highest] of this.toConfirm) {
+        this.socket.emit('message_delivered', { conversationID: id, seq: highest });
+      }
+      this.toConfirm.clear();
+    }, 0);
+  }
+
+  private async request<T>(event: keyof ClientToServerEvents, payload: unknown): Promise<T> {
+    const timed = this.socket.timeout(this.ackTimeoutMs) as unknown as {
+      emitWithAck(name: string, body: unknown): Promise<Ack<T>>;
+    };
+    const ack = await timed.emitWithAck(event, payload);
+    if (ack.success) {
+      return ack.data;
+    }
+    throw new ApiError(0, ack.error.code, ack.error.message, ack.error.details);
+  }
+}
