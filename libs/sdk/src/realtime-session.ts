@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import {
   WS_PATH,
@@ -136,7 +135,10 @@ export class RealtimeSession {
 
   /** Sends with a clientMessageID (generated unless given) and resends it until acked (3 tries). */
   async send(request: SendMessageRequest): Promise<Message> {
-    const body = { ...request, clientMessageID: request.clientMessageID ?? randomUUID() };
+    const body = {
+      ...request,
+      clientMessageID: request.clientMessageID ?? globalThis.crypto.randomUUID(),
+    };
     let lastError: unknown;
     for (let attempt = 0; attempt < 3; attempt += 1) {
       try {
