@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { expect } from 'expect';
+import { freePort } from './utils/instances';
 
 /**
  * The real `npm start` path: the compiled entry point as a child process, with no DATABASE_URL, so it
@@ -14,18 +14,6 @@ import { expect } from 'expect';
 const MAIN = path.resolve(__dirname, '..', 'src', 'main.js');
 const BOOT_DEADLINE_MS = 60_000;
 const EXIT_DEADLINE_MS = 20_000;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The parent's environment minus everything that would point the child at our test server. */
 function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {

@@ -5,11 +5,11 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
 import { AppError } from '../common/errors/app-error';
+import { isUuid } from '../common/validation/uuid';
 import type { RootConfig } from '../config/configuration';
 import { SessionEntity } from './entities/session.entity';
 import { AUTH_EVENTS, type SessionRevokedEvent } from './auth.events';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** How long a "this session is active" answer is reused before asking the database again. */
 const ACTIVE_CACHE_MS = 5_000;
 
@@ -64,7 +64,7 @@ export class SessionService {
   ): Promise<{ sessionId: string; userId: string; refreshToken: string }> {
     const invalid = AppError.unauthorized('Invalid or expired refresh token');
     const [sessionId, secret, ...rest] = refreshToken.split('.');
-    if (rest.length > 0 || !sessionId || !secret || !UUID.test(sessionId)) {
+    if (rest.length > 0 || !sessionId || !secret || !isUuid(sessionId)) {
       throw invalid;
     }
     const session = await this.sessions.findOne({ where: { id: sessionId } });
@@ -108,7 +108,7 @@ export class SessionService {
     if (checked !== undefined && Date.now() - checked < ACTIVE_CACHE_MS) {
       return true;
     }
-    if (!UUID.test(sessionId)) {
+    if (!isUuid(sessionId)) {
       return false;
     }
     const session = await this.sessions.findOne({

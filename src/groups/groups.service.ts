@@ -12,14 +12,18 @@ import type {
   Pagination,
 } from '../../libs/contracts/src';
 import { AppError, ErrorCode } from '../common/errors/app-error';
+import {
+  decodeKeysetCursor,
+  encodeKeysetCursor,
+  exactTimestampSql,
+} from '../common/http/keyset-cursor';
+import { assertUuid } from '../common/validation/uuid';
 import { ConversationMembershipService } from '../messaging/conversation-membership.service';
 import { PresenceService } from '../presence/presence.service';
 import { GROUP_EVENTS, type GroupMemberChangedEvent } from './groups.events';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** joined_at with PostgreSQL's full microsecond precision: a millisecond cursor could skip members. */
-const EXACT_TS = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\.(\d{3})\d{3}Z$/;
-const EXACT_TS_SQL = `to_char(m.joined_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+const EXACT_TS_SQL = exactTimestampSql('m.joined_at');
 
 interface GroupRow {
   id: string;
@@ -97,39 +101,6 @@ function toMembership(row: MembershipRow): GroupMembership {
     role: row.role,
     joinedAt: row.joined_at.toISOString(),
   };
-}
-
-function assertUuid(value: string, field: string): void {
-  if (typeof value !== 'string' || !UUID.test(value)) {
-    throw AppError.validation(`${field} must be a UUID`, [
-      { field, message: `${field} must be a UUID` },
-    ]);
-  }
-}
-
-function encodeCursor(joinedAtExact: string, userId: string): string {
-  return Buffer.from(`${joinedAtExact}|${userId}`, 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): { joinedAt: string; userId: string } {
-  const invalid = () =>
-    AppError.validation('cursor is not valid: pass back a nextCursor unchanged', [
-      { field: 'cursor', message: 'cursor is not valid' },
-    ]);
-  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) {
-    throw invalid();
-  }
-  const [joinedAt, userId, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const parts = EXACT_TS.exec(joinedAt ?? '');
-  if (rest.length || !parts || !userId || !UUID.test(userId)) {
-    throw invalid();
-  }
-  // Round-trip the millisecond part so impossible dates (month 13, Feb 31) never reach PostgreSQL.
-  const date = new Date(`${parts[1]}.${parts[2]}Z`);
-  if (Number.isNaN(date.getTime()) || date.toISOString() !== `${parts[1]}.${parts[2]}Z`) {
-    throw invalid();
-  }
-  return { joinedAt, userId };
 }
 
 /**
@@ -219,7 +190,7 @@ export class GroupsService {
     cursor?: string,
   ): Promise<{ members: GroupMember[]; pagination: Pagination }> {
     assertUuid(groupId, 'groupID');
-    const after = cursor ? decodeCursor(cursor) : null;
+    const after = cursor ? decodeKeysetCursor(cursor) : null;
     const [group] = await this.dataSource.query<
       { visibility: GroupVisibility; is_member: boolean }[]
     >(
@@ -235,7 +206,7 @@ export class GroupsService {
     const params: unknown[] = [groupId, limit + 1];
     let keyset = '';
     if (after) {
-      params.push(after.joinedAt, after.userId);
+      params.push(after.at, after.id);
       keyset = 'AND (m.joined_at, m.user_id) > ($3::timestamptz, $4::uuid)';
     }
     const rows = await this.dataSource.query<MemberPageRow[]>(
@@ -262,7 +233,7 @@ export class GroupsService {
       pagination: {
         limit,
         hasMore,
-        nextCursor: hasMore && last ? encodeCursor(last.joined_at_exact, last.user_id) : null,
+        nextCursor: hasMore && last ? encodeKeysetCursor(last.joined_at_exact, last.user_id) : null,
       },
     };
   }

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppError } from '../common/errors/app-error';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { assertUuid } from '../common/validation/uuid';
 
 /** What a caller may do in a conversation, resolved from any of the ids SPEC accepts. */
 export interface ConversationAccess {
@@ -33,10 +32,6 @@ interface AccessRow {
   last_delivered_seq: string | null;
 }
 
-export function isUuid(value: unknown): value is string {
-  return typeof value === 'string' && UUID.test(value);
-}
-
 /**
  * Resolves `{conversationID}` (a conversation id, a group id, or for a direct conversation the other
  * user's id) and authorises the caller in one query. Non-participants get FORBIDDEN, or NOT_FOUND for
@@ -48,11 +43,7 @@ export class ConversationAccessService {
 
   /** Returns null only for a peer user with whom no conversation exists yet. */
   async resolve(userId: string, ref: string): Promise<ConversationAccess | null> {
-    if (!isUuid(ref)) {
-      throw AppError.validation('conversationID must be a UUID', [
-        { field: 'conversationID', message: 'conversationID must be a UUID' },
-      ]);
-    }
+    assertUuid(ref, 'conversationID');
     const id = ref.toLowerCase();
     const rows: AccessRow[] = await this.dataSource.query(
       `SELECT c.id, c.type, c.group_id, c.user_low, c.user_high, c.last_seq, g.visibility,

@@ -9,6 +9,7 @@ import { DataSource } from 'typeorm';
 
 /** How often coalesced delivery markers are written. */
 const FLUSH_INTERVAL_MS = 100;
+const MAX_RECORDED = 200_000;
 
 /**
  * Delivery markers arrive once per message per device; writing each would cost a transaction per
@@ -23,6 +24,8 @@ export class DeliveryMarkerBuffer
 {
   private readonly logger = new Logger(DeliveryMarkerBuffer.name);
   private pending = new Map<string, { conversationId: string; userId: string; seq: number }>();
+  /** Highest mark recorded per participant on this instance (bounded; the database has the rest). */
+  private readonly recorded = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -46,20 +49,34 @@ export class DeliveryMarkerBuffer
     await this.flush().catch(() => undefined);
   }
 
-  /** Records delivery up to `seq`; returns false when an equal or higher mark was already pending. */
+  /**
+   * Records delivery up to `seq`; returns false when this instance has already recorded an equal or
+   * higher mark (written or not), so each advance is announced once.
+   */
   advance(conversationId: string, userId: string, seq: number): boolean {
     const key = `${conversationId}:${userId}`;
-    const current = this.pending.get(key);
-    if (current && current.seq >= seq) {
+    if ((this.recorded.get(key) ?? 0) >= seq) {
       return false;
     }
-    this.pending.set(key, { conversationId, userId, seq });
+    if (this.recorded.size >= MAX_RECORDED) {
+      this.recorded.clear();
+    }
+    this.recorded.set(key, seq);
+    this.queue(conversationId, userId, seq);
     return true;
   }
 
-  /** The pending (not yet written) mark, so readers see their own deliveries at once. */
-  pendingSeq(conversationId: string, userId: string): number {
-    return this.pending.get(`${conversationId}:${userId}`)?.seq ?? 0;
+  /** The highest mark this instance has recorded, so readers see deliveries before they are written. */
+  recordedSeq(conversationId: string, userId: string): number {
+    return this.recorded.get(`${conversationId}:${userId}`) ?? 0;
+  }
+
+  private queue(conversationId: string, userId: string, seq: number): void {
+    const key = `${conversationId}:${userId}`;
+    const current = this.pending.get(key);
+    if (!current || current.seq < seq) {
+      this.pending.set(key, { conversationId, userId, seq });
+    }
   }
 
   flush(): Promise<void> {
@@ -101,7 +118,7 @@ export class DeliveryMarkerBuffer
     } catch (error) {
       this.logger.warn(`Delivery markers not written, retrying next flush: ${String(error)}`);
       for (const mark of marks) {
-        this.advance(mark.conversationId, mark.userId, mark.seq);
+        this.queue(mark.conversationId, mark.userId, mark.seq);
       }
     }
   }

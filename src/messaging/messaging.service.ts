@@ -11,11 +11,13 @@ import { AppError } from '../common/errors/app-error';
 import { RateLimitService } from '../common/rate-limit/rate-limit.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { PresenceService } from '../presence/presence.service';
+import { ConversationAccessService, type ConversationAccess } from './conversation-access.service';
 import {
-  ConversationAccessService,
-  isUuid,
-  type ConversationAccess,
-} from './conversation-access.service';
+  decodeKeysetCursor,
+  encodeKeysetCursor,
+  exactTimestampSql,
+} from '../common/http/keyset-cursor';
+import { assertUuid } from '../common/validation/uuid';
 import { ConversationCache } from './conversation-cache';
 import type { HistoryQueryDto } from './dto/history-query.dto';
 import type { SendMessageDto } from './dto/send-message.dto';
@@ -62,9 +64,6 @@ export class MessagingService {
   /** A direct conversation's id never changes once created. */
   private readonly directConversations = new Map<string, string>();
   private readonly groupConversations = new Map<string, GroupTarget>();
-  private readonly knownUsers = new Set<string>();
-  /** Highest delivery seq already announced per participant (receipts are sent once per advance). */
-  private readonly deliveredAnnounced = new Map<string, number>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -212,11 +211,7 @@ export class MessagingService {
     userId: string,
     messageId: string,
   ): Promise<{ conversationID: string; seq: number; unreadCount: number; messageID: string }> {
-    if (!isUuid(messageId)) {
-      throw AppError.validation('messageID must be a UUID', [
-        { field: 'messageID', message: 'messageID must be a UUID' },
-      ]);
-    }
+    assertUuid(messageId, 'messageID');
     const rows: { conversation_id: string; seq: string }[] = await this.dataSource.query(
       'SELECT conversation_id, seq FROM messages WHERE id = $1',
       [messageId],
@@ -248,18 +243,12 @@ export class MessagingService {
       ? Math.max(access.visibleSeq, this.cache.knownSeq(access.conversationId))
       : access.visibleSeq;
     const target = Math.min(seq, visible);
-    const key = `${access.conversationId}:${userId}`;
     const known = Math.max(
       access.lastDeliveredSeq,
       access.lastReadSeq,
-      this.deliveries.pendingSeq(access.conversationId, userId),
-      this.deliveredAnnounced.get(key) ?? 0,
+      this.deliveries.recordedSeq(access.conversationId, userId),
     );
     if (target > known && this.deliveries.advance(access.conversationId, userId, target)) {
-      if (this.deliveredAnnounced.size > 200_000) {
-        this.deliveredAnnounced.clear();
-      }
-      this.deliveredAnnounced.set(key, target);
       const notifyIds = await this.sendersToNotify(access, userId, known, target);
       if (notifyIds.length) {
         const event: ConversationMarkerEvent = {
@@ -296,7 +285,7 @@ export class MessagingService {
         conversationId: mark.conversation_id,
         after: Math.max(
           Number(mark.after),
-          this.deliveries.pendingSeq(mark.conversation_id, userId),
+          this.deliveries.recordedSeq(mark.conversation_id, userId),
         ),
         upTo: Number(mark.up_to),
       }))
@@ -364,16 +353,7 @@ export class MessagingService {
     limit: number,
     cursor: string | undefined,
   ): Promise<{ items: ConversationSummary[]; pagination: Pagination }> {
-    let after: { at: string; id: string } | null = null;
-    if (cursor !== undefined) {
-      const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-      if (!at || !isUuid(id) || Number.isNaN(Date.parse(at))) {
-        throw AppError.validation('cursor is not valid', [
-          { field: 'cursor', message: 'cursor is not valid' },
-        ]);
-      }
-      after = { at, id };
-    }
+    const after = cursor !== undefined ? decodeKeysetCursor(cursor) : null;
     const rows: (MessageRow & {
       c_id: string;
       c_type: 'direct' | 'group';
@@ -381,6 +361,7 @@ export class MessagingService {
       visible_seq: string;
       last_read_seq: string;
       sort_at: Date;
+      sort_exact: string;
       g_name: string | null;
       g_visibility: 'public' | 'private' | null;
       peer_id: string | null;
@@ -390,6 +371,7 @@ export class MessagingService {
       `SELECT c.id AS c_id, c.type AS c_type, c.group_id AS c_group_id,
               LEAST(c.last_seq, COALESCE(m.left_seq, c.last_seq)) AS visible_seq, m.last_read_seq,
               COALESCE(c.last_message_at, c.created_at) AS sort_at,
+              ${exactTimestampSql('COALESCE(c.last_message_at, c.created_at)')} AS sort_exact,
               g.name AS g_name, g.visibility AS g_visibility,
               p.id AS peer_id, p.username AS peer_username, p.last_seen AS peer_last_seen,
               lm.id, lm.conversation_id, lm.seq, lm.sender_id, lm.recipient_id, lm.group_id, lm.content,
@@ -441,10 +423,7 @@ export class MessagingService {
       };
     });
     const last = page[page.length - 1];
-    const nextCursor =
-      hasMore && last
-        ? Buffer.from(`${new Date(last.sort_at).toISOString()}|${last.c_id}`).toString('base64url')
-        : null;
+    const nextCursor = hasMore && last ? encodeKeysetCursor(last.sort_exact, last.c_id) : null;
     return { items, pagination: { limit, hasMore, nextCursor } };
   }
 
@@ -555,7 +534,7 @@ export class MessagingService {
         userId: row.user_id,
         lastDeliveredSeq: Math.max(
           Number(row.last_delivered_seq),
-          this.deliveries.pendingSeq(row.conversation_id, row.user_id),
+          this.deliveries.recordedSeq(row.conversation_id, row.user_id),
         ),
         lastReadSeq: Number(row.last_read_seq),
       });
@@ -571,14 +550,12 @@ export class MessagingService {
     if (cached) {
       return cached;
     }
-    if (!this.knownUsers.has(recipientId)) {
-      const users: unknown[] = await this.dataSource.query('SELECT 1 FROM users WHERE id = $1', [
-        recipientId,
-      ]);
-      if (!users.length) {
-        throw AppError.notFound('Recipient');
-      }
-      this.knownUsers.add(recipientId);
+    // Once per new pair: afterwards the conversation id is cached.
+    const users: unknown[] = await this.dataSource.query('SELECT 1 FROM users WHERE id = $1', [
+      recipientId,
+    ]);
+    if (!users.length) {
+      throw AppError.notFound('Recipient');
     }
     const id = await this.dataSource.transaction(async (manager) => {
       const inserted: { id: string }[] = await manager.query(

@@ -3,10 +3,9 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import type { PublicUser, User } from '../../libs/contracts/src';
 import { AppError, ErrorCode } from '../common/errors/app-error';
+import { isUuid } from '../common/validation/uuid';
 import { PresenceService } from '../presence/presence.service';
 import { UserEntity } from './entities/user.entity';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -65,7 +64,7 @@ export class UsersService {
   }
 
   async findById(id: string): Promise<UserEntity | null> {
-    if (!UUID.test(id)) {
+    if (!isUuid(id)) {
       return null;
     }
     return this.users.findOne({ where: { id } });
