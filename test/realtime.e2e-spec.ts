@@ -222,6 +222,27 @@ describe('realtime: handshake, ping, bad events, typing, presence', () => {
       await flush(socket);
     });
 
+    it('should survive a small but deeply nested raw frame and keep serving everyone', async () => {
+      // Written raw (the client's encoder would recurse too): 5,000 levels in about 10 KB, under the
+      // size limit. A recursive size check used to overflow the stack and kill the process.
+      const deep = `${'['.repeat(5_000)}${']'.repeat(5_000)}`;
+      const engine = (socket.io as unknown as { engine: { write: (data: string) => void } }).engine;
+      for (const frame of [
+        `2["typing",${deep}]`,
+        `2["send_message",{"recipientID":"${bob.id}","content":${deep}}]`,
+      ]) {
+        const error = waitForEvent<{ code: string; event?: string }>(socket, 'error');
+        engine.write(frame);
+        expect(await error).toMatchObject({ code: 'VALIDATION_FAILED' });
+      }
+      expect(socket.connected).toBe(true);
+      await flush(socket);
+      const other = await connectSocket(app.baseUrl, bob.accessToken);
+      await flush(other);
+      other.close();
+      await app.http().get('/health').expect(200);
+    });
+
     it('should emit an error event for a bad event sent without a callback', async () => {
       const error = waitForEvent<{ code: string; event?: string }>(socket, 'error');
       socket.emit('send_message', { nope: true });
