@@ -1,13 +1,13 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
-import type { GroupVisibility } from '../../../libs/contracts/src';
+import type { CreateGroupRequest, GroupVisibility } from '../../../libs/contracts/src';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 export const VISIBILITIES: GroupVisibility[] = ['public', 'private'];
 
-export class CreateGroupDto {
+export class CreateGroupDto implements CreateGroupRequest {
   /**
    * 1-100 characters after trimming surrounding whitespace.
    * @example Backend team
