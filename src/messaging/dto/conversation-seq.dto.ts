@@ -1,4 +1,4 @@
-import { IsInt, IsString, Length, Min } from 'class-validator';
+import { IsInt, IsString, Length, Max, Min } from 'class-validator';
 
 /** Socket `message_delivered` and `mark_read`: everything up to `seq` in the conversation. */
 export class ConversationSeqDto {
@@ -9,5 +9,6 @@ export class ConversationSeqDto {
 
   @IsInt()
   @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
   seq!: number;
 }

@@ -10,6 +10,7 @@ export class SyncDto {
   /** The last seq the client has. */
   @IsInt()
   @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
   after!: number;
 
   /** 1-100, default 100. */
