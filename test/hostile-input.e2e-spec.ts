@@ -46,6 +46,23 @@ describe('hostile input', () => {
     return (auth ? call.set('Authorization', auth) : call).send(raw);
   }
 
+  /** A request with any of the OpenAPI document's methods. */
+  function open(method: string, path: string) {
+    const agent = app.http();
+    switch (method) {
+      case 'get':
+        return agent.get(path);
+      case 'put':
+        return agent.put(path);
+      case 'patch':
+        return agent.patch(path);
+      case 'delete':
+        return agent.delete(path);
+      default:
+        return agent.post(path);
+    }
+  }
+
   function nested(depth: number, leaf = '"x"'): string {
     return `${'['.repeat(depth)}${leaf}${']'.repeat(depth)}`;
   }
@@ -373,6 +390,104 @@ describe('hostile input', () => {
         .set('Authorization', `Bearer ${forever}`);
       expectError(response, 401, 'UNAUTHORIZED');
       await expect(connectSocket(app.baseUrl, forever)).rejects.toThrow('UNAUTHORIZED');
+    });
+  });
+
+  describe('every route against hostile values (the same class of bug elsewhere)', () => {
+    /** Already URL-encoded, as they go on the wire (a lone surrogate as its invalid UTF-8). */
+    const HOSTILE_SEGMENTS = [
+      '%00',
+      'a%ED%A0%80',
+      '%FF%FE',
+      '%2500',
+      '0x10',
+      '1e308',
+      '-1',
+      '99999999999999999999',
+      '00000000-0000-0000-0000-000000000000',
+      'A'.repeat(2_000),
+      '..%2F..%2Fetc%2Fpasswd',
+      "'%20OR%201%3D1%20--",
+    ];
+    const HOSTILE_BODIES: string[] = [
+      '[]',
+      '[1,2]',
+      '{"a":1}',
+      '{"content":1e400}',
+      '{"name":{"$gt":""}}',
+      nested(3_000, '{}'),
+      '{"__proto__":{"x":1}}',
+      '{"seq":-0.5,"limit":"5","conversationID":[],"groupID":{},"userID":null,"role":7}',
+    ];
+
+    interface Operation {
+      method: string;
+      path: string;
+      query: string[];
+      hasBody: boolean;
+    }
+
+    async function operations(): Promise<Operation[]> {
+      const document = (await app.http().get('/docs-json')).body as {
+        paths: Record<
+          string,
+          Record<string, { parameters?: { in: string; name: string }[]; requestBody?: unknown }>
+        >;
+      };
+      return Object.entries(document.paths).flatMap(([path, methods]) =>
+        Object.entries(methods).map(([method, operation]) => ({
+          method,
+          path,
+          query: (operation.parameters ?? [])
+            .filter((parameter) => parameter.in === 'query')
+            .map((parameter) => parameter.name),
+          hasBody: operation.requestBody !== undefined,
+        })),
+      );
+    }
+
+    function expectHandled(label: string, response: { status: number; body: unknown }): void {
+      const handled =
+        response.status < 500 &&
+        (response.status === 204 ||
+          (typeof response.body === 'object' &&
+            response.body !== null &&
+            'success' in response.body));
+      expect({ label, status: response.status, handled }).toEqual({
+        label,
+        status: response.status,
+        handled: true,
+      });
+    }
+
+    it('should answer every route with the envelope and never a 500', async () => {
+      const victim = await registerUser(app, 'fuzz');
+      const ops = (await operations()).filter(
+        (op) => op.path.startsWith('/api/') && op.path !== '/api/auth/logout',
+      );
+      expect(ops.length).toBeGreaterThan(10);
+      for (const op of ops) {
+        const call = (path: string) => open(op.method, path).set('Authorization', victim.auth);
+        for (const value of HOSTILE_SEGMENTS) {
+          const path = op.path.replace(/\{[^}]+\}/g, value);
+          expectHandled(`${op.method} ${path}`, await call(path));
+          for (const name of op.query) {
+            const withQuery = `${op.path.replace(/\{[^}]+\}/g, bob.id)}?${name}=${value}`;
+            expectHandled(`${op.method} ${withQuery}`, await call(withQuery));
+          }
+        }
+        if (op.hasBody) {
+          const path = op.path.replace(/\{[^}]+\}/g, bob.id);
+          for (const body of HOSTILE_BODIES) {
+            const response = await open(op.method, path)
+              .set('Content-Type', 'application/json')
+              .set('Authorization', victim.auth)
+              .send(body);
+            expectHandled(`${op.method} ${path} ${body.slice(0, 40)}`, response);
+            expect(response.status).toBeGreaterThanOrEqual(400);
+          }
+        }
+      }
     });
   });
 
