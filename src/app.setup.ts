@@ -9,8 +9,8 @@ import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
 import { answerClientErrors, envelopeFinalHandler, jsonBodiesOnly } from './common/http/http-edges';
 import { requestIdOf } from './common/http/request-id';
 import { UndeclaredInputGuard } from './common/http/undeclared-input.guard';
-import { buildAsyncApiDocument } from './common/ws/asyncapi';
-import { AppIoAdapter } from './common/ws/socket-io.adapter';
+import { buildAsyncApiDocument } from './realtime/asyncapi';
+import { AppIoAdapter } from './realtime/socket-io.adapter';
 import type { RootConfig } from './config/configuration';
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {

@@ -491,6 +491,30 @@ describe('hostile input', () => {
     });
   });
 
+  describe('private groups (finding 12)', () => {
+    it('should answer NOT_FOUND to a non-member joining a private group over HTTP and socket', async () => {
+      const hidden = await app
+        .http()
+        .post('/api/groups')
+        .set('Authorization', alice.auth)
+        .send({ name: 'hidden', visibility: 'private' });
+      expect(hidden.status).toBe(201);
+      const groupID = (hidden.body as { data: { id: string } }).data.id;
+      expectError(
+        await app.http().post(`/api/groups/${groupID}/join`).set('Authorization', bob.auth),
+        404,
+        'NOT_FOUND',
+      );
+      const socket = await connectSocket(app.baseUrl, bob.accessToken);
+      try {
+        const ack = await emitWithAck(socket, 'join_group', { groupID });
+        expect(ack).toMatchObject({ success: false, error: { code: 'NOT_FOUND' } });
+      } finally {
+        socket.close();
+      }
+    });
+  });
+
   describe('group names (also seen)', () => {
     it('should refuse a group name of only zero-width spaces or bidi controls', async () => {
       for (const name of ['\u200b\u200b', '\u202e', '\u2066\u2069', '\u200d\ufe0f', '\u3164']) {
