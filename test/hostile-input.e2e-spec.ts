@@ -126,6 +126,13 @@ describe('hostile input', () => {
           content: 'x\ud800',
         });
         expect(lone).toMatchObject({ success: false, error: { code: 'VALIDATION_FAILED' } });
+        // Binary parts count by their bytes: 60 KB of buffer is under the 64 KiB event limit (as
+        // JSON it would be about 230 KB), so the answer is about the type, not the size.
+        const binary = await emitWithAck(socket, 'send_message', {
+          recipientID: bob.id,
+          content: Buffer.alloc(60_000, 1),
+        });
+        expect(binary).toMatchObject({ success: false, error: { code: 'VALIDATION_FAILED' } });
       } finally {
         socket.close();
       }

@@ -98,7 +98,9 @@ const HEADER_LIMIT_MESSAGE =
  */
 export function answerClientErrors(server: Server): void {
   server.on('clientError', (error: Error & { code?: string }, socket: Duplex) => {
-    if (!socket.writable || error.code === 'ECONNRESET') {
+    // A response already under way on this connection (keep-alive) cannot be followed by another.
+    const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (!socket.writable || error.code === 'ECONNRESET' || inFlight?.headersSent) {
       socket.destroy();
       return;
     }
