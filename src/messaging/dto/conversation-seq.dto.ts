@@ -1,4 +1,4 @@
-import { IsInt, IsString, Length, Min } from 'class-validator';
+import { IsInt, IsString, Length, Max, Min } from 'class-validator';
 import type { ConversationSeq } from '../../../libs/contracts/src';
 
 /** Socket `message_delivered` and `mark_read`: everything up to `seq` in the conversation. */
@@ -10,5 +10,6 @@ export class ConversationSeqDto implements ConversationSeq {
 
   @IsInt()
   @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
   seq!: number;
 }

@@ -1,4 +1,4 @@
-import { IsInt, IsOptional, Min } from 'class-validator';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import type { MarkConversationReadRequest } from '../../../libs/contracts/src';
 
 export class MarkReadDto implements MarkConversationReadRequest {
@@ -6,5 +6,6 @@ export class MarkReadDto implements MarkConversationReadRequest {
   @IsOptional()
   @IsInt()
   @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
   seq?: number;
 }

@@ -11,6 +11,7 @@ export class SyncDto implements SyncRequest {
   /** The last seq the client has. */
   @IsInt()
   @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
   after!: number;
 
   /** 1-100, default 100. */
