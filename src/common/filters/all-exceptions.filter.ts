@@ -2,7 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs
 import type { Request, Response } from 'express';
 import type { Socket } from 'socket.io';
 import type { ErrorEnvelope } from '../../../libs/contracts/src';
-import { mapError } from '../errors/error-mapping';
+import { mapError, socketErrorBody } from '../errors/error-mapping';
 import { loggableError } from '../http/request-id';
 
 type AckFn = (response: unknown) => void;
@@ -70,11 +70,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const args = host.getArgs<unknown[]>();
     const ack = args.find((arg, index) => index > 0 && typeof arg === 'function') as
       AckFn | undefined;
-    const error = {
-      code: mapped.body.code,
-      message: mapped.body.message,
-      ...(mapped.body.details ? { details: mapped.body.details } : {}),
-    };
+    const error = socketErrorBody(mapped);
     if (ack) {
       ack({ success: false, error });
     } else {
