@@ -62,7 +62,11 @@ export function isDependencyUnavailable(error: unknown, depth = 0): boolean {
   }
   const candidate = error as ErrorLike;
   const code = typeof candidate.code === 'string' ? candidate.code : undefined;
-  if (code !== undefined && (NETWORK_CODES.has(code) || isUnavailableSqlState(code))) {
+  // 'UNAVAILABLE': our own AppError (pool admission), possibly wrapped by TypeORM.
+  if (
+    code !== undefined &&
+    (code === 'UNAVAILABLE' || NETWORK_CODES.has(code) || isUnavailableSqlState(code))
+  ) {
     return true;
   }
   if (
