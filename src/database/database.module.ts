@@ -4,7 +4,6 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import type { RootConfig } from '../config/configuration';
-import { MetricsService } from '../metrics/metrics.service';
 import { runMigrationsLocked } from './migrate';
 import { boundPoolWaiters } from './pool-admission';
 import { buildDataSourceOptions } from './typeorm-options';
@@ -15,15 +14,12 @@ class PoolAdmission implements OnApplicationBootstrap {
   constructor(
     private readonly dataSource: DataSource,
     private readonly config: ConfigService<RootConfig, true>,
-    private readonly metrics: MetricsService,
   ) {}
 
   onApplicationBootstrap(): void {
     const pool = (this.dataSource.driver as unknown as { master?: Pool }).master;
     if (pool) {
-      boundPoolWaiters(pool, this.config.get('database.poolMaxWaiters', { infer: true }), () =>
-        this.metrics.shed.inc({ reason: 'database_pool' }),
-      );
+      boundPoolWaiters(pool, this.config.get('database.poolMaxWaiters', { infer: true }));
     }
   }
 }

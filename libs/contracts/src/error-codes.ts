@@ -37,8 +37,6 @@ export interface ErrorBody {
   message: string;
   details?: ErrorDetail[];
   requestId?: string;
-  /** Socket error acks only, for UNAVAILABLE and RATE_LIMITED: wait this long before retrying. */
-  retryAfterMs?: number;
 }
 
 export interface ErrorEnvelope {

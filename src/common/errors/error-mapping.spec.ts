@@ -3,7 +3,7 @@ import { expect } from 'expect';
 import { QueryFailedError } from 'typeorm';
 import { AppError } from './app-error';
 import { isDependencyUnavailable } from './dependency-error';
-import { mapError, socketErrorBody } from './error-mapping';
+import { mapError } from './error-mapping';
 
 function pgError(code: string, message = 'pg error'): Error & { code: string } {
   return Object.assign(new Error(message), { code });
@@ -49,20 +49,12 @@ describe('dependency failures', () => {
     }
   });
 
-  it('should carry retryAfterMs in the socket error body', () => {
-    expect(socketErrorBody(mapError(pgError('57P01')))).toEqual({
-      code: 'UNAVAILABLE',
-      message: expect.any(String),
-      retryAfterMs: 2000,
+  it('should carry the retry hint of an over-capacity refusal and none on other errors', () => {
+    expect(mapError(AppError.unavailable('Over capacity', 1))).toMatchObject({
+      status: 503,
+      body: { code: 'UNAVAILABLE', message: 'Over capacity' },
+      retryAfterSeconds: 1,
     });
-    expect(socketErrorBody(mapError(AppError.unavailable('Over capacity', 1)))).toMatchObject({
-      code: 'UNAVAILABLE',
-      message: 'Over capacity',
-      retryAfterMs: 1000,
-    });
-    expect(socketErrorBody(mapError(AppError.notFound('Group')))).toEqual({
-      code: 'NOT_FOUND',
-      message: 'Group not found',
-    });
+    expect(mapError(AppError.notFound('Group')).retryAfterSeconds).toBeUndefined();
   });
 });

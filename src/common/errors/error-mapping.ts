@@ -1,5 +1,4 @@
 import { HttpException } from '@nestjs/common';
-import { WsException } from '@nestjs/websockets';
 import type { ValidationError } from 'class-validator';
 import {
   ERROR_STATUS,
@@ -116,11 +115,6 @@ export function mapError(exception: unknown): MappedError {
       unexpected: status >= 500 && code !== ErrorCode.UNAVAILABLE,
     };
   }
-  if (exception instanceof WsException) {
-    const error = exception.getError();
-    const message = typeof error === 'string' ? error : DEFAULT_MESSAGES.VALIDATION_FAILED;
-    return { status: 400, body: { code: ErrorCode.VALIDATION_FAILED, message }, unexpected: false };
-  }
   // body-parser and other connect-style errors carry a status and a type.
   if (typeof exception === 'object' && exception !== null) {
     const candidate = exception as HttpLikeError;
@@ -153,17 +147,5 @@ export function mapError(exception: unknown): MappedError {
     status: 500,
     body: { code: ErrorCode.INTERNAL, message: DEFAULT_MESSAGES.INTERNAL },
     unexpected: true,
-  };
-}
-
-/** The error object of a socket ack: `{code, message, details?, retryAfterMs?}`. */
-export function socketErrorBody(mapped: MappedError): ErrorBody {
-  return {
-    code: mapped.body.code,
-    message: mapped.body.message,
-    ...(mapped.body.details ? { details: mapped.body.details } : {}),
-    ...(mapped.retryAfterSeconds !== undefined
-      ? { retryAfterMs: mapped.retryAfterSeconds * 1000 }
-      : {}),
   };
 }
