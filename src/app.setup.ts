@@ -7,6 +7,7 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
 import { requestIdOf } from './common/http/request-id';
+import { RequestBudget } from './common/rate-limit/request-budget.middleware';
 import { buildAsyncApiDocument } from './common/ws/asyncapi';
 import { AppIoAdapter } from './common/ws/socket-io.adapter';
 import type { RootConfig } from './config/configuration';
@@ -38,6 +39,8 @@ export function configureApp(app: NestExpressApplication): void {
   app.set('trust proxy', 'loopback');
   app.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
   app.enableCors({ origin: appConfig.corsOrigins, credentials: appConfig.corsOrigins !== true });
+  // The general request budget and its RateLimit headers, before the body parser (so 413s carry them).
+  app.use('/api', app.get(RequestBudget).middleware);
   app.useBodyParser('json', { limit: appConfig.bodyLimit });
   app.useBodyParser('urlencoded', { limit: appConfig.bodyLimit, extended: false });
   app.setGlobalPrefix('api', { exclude: ['health', 'metrics'] });
