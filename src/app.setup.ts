@@ -9,8 +9,8 @@ import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
 import { hardenOpenApiDocument } from './common/http/openapi-hardening';
 import { requestIdOf } from './common/http/request-id';
 import { RequestBudget } from './common/rate-limit/request-budget.middleware';
-import { buildAsyncApiDocument } from './common/ws/asyncapi';
-import { AppIoAdapter } from './common/ws/socket-io.adapter';
+import { buildAsyncApiDocument } from './realtime/asyncapi';
+import { AppIoAdapter } from './realtime/socket-io.adapter';
 import type { RootConfig } from './config/configuration';
 
 /** The REST prefix and the routes outside it (also used by scripts/openapi-document.js). */
