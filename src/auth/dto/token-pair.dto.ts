@@ -3,8 +3,10 @@ import { UserDto } from '../../users/dto/user.dto';
 
 export class TokenPairDto {
   /** JWT for `Authorization: Bearer` and the socket handshake; 15 minutes. */
+  @ApiProperty({ maxLength: 2048, pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$' })
   accessToken!: string;
   /** Opaque, single use: exchange it at POST /api/auth/refresh. */
+  @ApiProperty({ maxLength: 512 })
   refreshToken!: string;
   @ApiProperty({ example: 'Bearer' })
   tokenType!: 'Bearer';

@@ -30,9 +30,17 @@ const HEADERS: Json = {
   },
   'Retry-After': {
     description: 'Seconds to wait before trying again.',
-    schema: { type: 'integer', minimum: 1, maximum: RETRY_AFTER_MAX_SECONDS },
+    schema: { type: 'integer', format: 'int32', minimum: 1, maximum: RETRY_AFTER_MAX_SECONDS },
     example: 30,
   },
+};
+
+const CORS_HEADER: Json = {
+  description:
+    "CORS: the request's `Origin` when CORS_ORIGINS allows it (every origin by default); absent " +
+    'when the request has no Origin or it is not allowed.',
+  schema: { type: 'string', maxLength: 2048 },
+  example: 'https://chat.example.com',
 };
 
 function headerRef(name: string): Json {
@@ -105,16 +113,42 @@ function boundFixedFormats(schema: Json): void {
 }
 
 /**
+ * `{nullable: true, allOf: [{$ref}]}` (what `@ApiProperty({type: X, nullable: true})` gives) does not
+ * accept null in OpenAPI 3.0: `nullable` does not reach into the referenced object schema, so a
+ * validator rejects `group: null`. Inline the referenced schema instead, where `nullable` applies.
+ */
+function inlineNullableRefs(node: unknown, schemas: Record<string, unknown>): void {
+  eachSchema(node, (schema) => {
+    const allOf = schema.allOf as Json[] | undefined;
+    if (schema.nullable !== true || allOf?.length !== 1 || typeof allOf[0].$ref !== 'string') {
+      return;
+    }
+    const name = allOf[0].$ref.replace('#/components/schemas/', '');
+    const target = schemas[name] as Json | undefined;
+    if (!target) {
+      return;
+    }
+    delete schema.allOf;
+    Object.assign(schema, structuredClone(target), { nullable: true });
+  });
+}
+
+/**
  * What the decorators cannot say once per route, applied to the whole document:
  * - every /api response carries the RateLimit headers of the general request budget;
  * - every /api route documents 429 (with Retry-After) and 503 (UNAVAILABLE, with Retry-After), and
  *   every route that needs a token documents 401;
  * - path ids are UUIDs (every controller and service rejects anything else with 400);
- * - UUID and date-time strings are bounded; the bearer scheme is described per RFC 8725.
+ * - UUID and date-time strings are bounded; nullable references accept null;
+ * - CORS: Access-Control-Allow-Origin is declared (sent when the request's Origin is allowed).
  */
 export function hardenOpenApiDocument(document: OpenAPIObject, apiPrefix: string): OpenAPIObject {
   const components = (document.components ??= {}) as Json;
-  components.headers = { ...(components.headers ?? {}), ...HEADERS };
+  components.headers = {
+    ...(components.headers ?? {}),
+    ...HEADERS,
+    'Access-Control-Allow-Origin': CORS_HEADER,
+  };
   for (const [path, item] of Object.entries(document.paths)) {
     const onApi = path === apiPrefix || path.startsWith(`${apiPrefix}/`);
     for (const method of HTTP_METHODS) {
@@ -155,10 +189,14 @@ export function hardenOpenApiDocument(document: OpenAPIObject, apiPrefix: string
           ...(response.headers ?? {}),
           'RateLimit-Policy': headerRef('RateLimit-Policy'),
           RateLimit: headerRef('RateLimit'),
+          'Access-Control-Allow-Origin': headerRef('Access-Control-Allow-Origin'),
         };
       }
     }
   }
+  const schemas = (components.schemas ?? {}) as Record<string, unknown>;
+  inlineNullableRefs(document.paths, schemas);
+  inlineNullableRefs(schemas, schemas);
   eachSchema(document.paths, boundFixedFormats);
   eachSchema(components.schemas, boundFixedFormats);
   return document;
