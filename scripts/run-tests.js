@@ -61,10 +61,20 @@ function compileTests() {
     projectReferences: parsed.projectReferences,
     configFileParsingDiagnostics: parsed.errors,
   });
-  const emitted = program.emit(undefined, undefined, undefined, false, {
+  // Type-check incrementally, but emit every file: a plain `tsc -p tsconfig.test.json` (docs:asyncapi)
+  // shares the build folder and would otherwise leave files compiled without the plugin behind.
+  const diagnostics = [
+    ...program.getConfigFileParsingDiagnostics(),
+    ...program.getOptionsDiagnostics(),
+    ...program.getGlobalDiagnostics(),
+    ...program.getSyntacticDiagnostics(),
+    ...program.getSemanticDiagnostics(),
+  ];
+  const emitted = program.getProgram().emit(undefined, undefined, undefined, false, {
     before: [swaggerPlugin.before(pluginOptions, program.getProgram())],
   });
-  const diagnostics = [...ts.getPreEmitDiagnostics(program.getProgram()), ...emitted.diagnostics];
+  program.emitBuildInfo();
+  diagnostics.push(...emitted.diagnostics);
   if (diagnostics.length) {
     process.stderr.write(ts.formatDiagnosticsWithColorAndContext(diagnostics, formatHost));
   }

@@ -52,8 +52,9 @@ export class PaginationDto {
     oneOf: [
       { type: 'string', maxLength: 200 },
       { type: 'integer', format: 'int64', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
+      // OpenAPI 3.0 spelling of "or null" (`nullable` needs a `type` beside it).
+      { type: 'string', nullable: true, enum: [null] },
     ],
-    nullable: true,
     example: 151,
   })
   nextCursor!: string | number | null;
