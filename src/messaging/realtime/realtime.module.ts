@@ -8,6 +8,7 @@ import { CatchUpService } from './catch-up.service';
 import { DeliverySubscriber } from './delivery.subscriber';
 import { RealtimeServer } from './realtime-server';
 import { SocketAuthMiddleware } from './socket-auth.middleware';
+import { PlainWsTransport } from '../../realtime/plain-ws/plain-ws.transport';
 import { TypingService } from './typing.service';
 
 /**
@@ -23,6 +24,7 @@ import { TypingService } from './typing.service';
     CatchUpService,
     DeliverySubscriber,
     MessagingGateway,
+    PlainWsTransport,
   ],
 })
 export class RealtimeModule {}

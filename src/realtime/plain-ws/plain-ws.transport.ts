@@ -1,0 +1,280 @@
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
+import {
+  type BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { ErrorCode } from '../../../libs/contracts/src';
+import { TokenService } from '../../auth/token.service';
+import type { AuthenticatedUser } from '../../common/decorators/current-user.decorator';
+import { AppError } from '../../common/errors/app-error';
+import { MetricsService } from '../../metrics/metrics.service';
+import { PresenceService } from '../../presence/presence.service';
+import { CatchUpService } from '../../messaging/realtime/catch-up.service';
+import { RealtimeServer } from '../../messaging/realtime/realtime-server';
+import type { AppSocket } from '../../messaging/realtime/realtime.types';
+import { sessionRoom, userRoom } from '../../messaging/realtime/realtime.types';
+import { hookLocalBroadcasts } from './adapter-hook';
+import { decodeClientFrame, encodeAck, type FrameProblem } from './frame-codec';
+import { Heartbeat } from './heartbeat';
+import { PlainConnection } from './plain-connection';
+import { PlainWsHub } from './plain-ws.hub';
+import { refuseUpgrade, routePlainWsUpgrades } from './upgrade-router';
+
+/** ws's own frame limit: above the 64 KiB the codec enforces, so an oversize frame is answered, not fatal. */
+export const PLAIN_WS_MAX_PAYLOAD = 1024 * 1024;
+
+/** SPEC 3's "try again" answer (not in the shared ErrorCode list yet). */
+const UNAVAILABLE = 'UNAVAILABLE';
+const UNAVAILABLE_STATUS = 503;
+
+/** RFC 6455 close codes used here. */
+const CLOSE_POLICY_VIOLATION = 1008;
+const CLOSE_SERVICE_RESTART = 1012;
+
+/** Suggested pause before clients reconnect after a shutdown (as for Socket.IO). */
+const SHUTDOWN_RETRY_AFTER_MS = 1_000;
+
+/** How long shutdown waits for clients to acknowledge the close before cutting them off. */
+const SHUTDOWN_CLOSE_WAIT_MS = 2_000;
+
+type Ack = { success: true; data: unknown } | { success: false; error: FrameProblem };
+
+/**
+ * SPEC 5b: `ws://host/ws?token=<accessToken>` (no `EIO`) with JSON frames, served by `ws` in noServer
+ * mode on the HTTP server's `upgrade` event, beside Socket.IO on the same path. The token is checked
+ * with the same TokenService as Socket.IO before the upgrade completes (a refusal is a plain HTTP
+ * 401). A connection then lives like a Socket.IO socket: it joins its user's and session's rooms on
+ * the Socket.IO adapter (so pushes, local or from other instances, reach it), counts as a device for
+ * presence, gets `connected` and the catch-up, and runs client events through the same commands.
+ */
+@Injectable()
+export class PlainWsTransport implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('PlainWs');
+  private readonly hub = new PlainWsHub();
+  private readonly heartbeat = new Heartbeat<PlainConnection>();
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: PLAIN_WS_MAX_PAYLOAD,
+    perMessageDeflate: false,
+    clientTracking: false,
+  });
+  private readonly undo: (() => void)[] = [];
+  private closing = false;
+
+  constructor(
+    private readonly httpHost: HttpAdapterHost,
+    private readonly tokens: TokenService,
+    private readonly presence: PresenceService,
+    private readonly metrics: MetricsService,
+    private readonly catchUp: CatchUpService,
+    private readonly realtime: RealtimeServer,
+  ) {}
+
+  /** Socket.IO has attached to the HTTP server by now (gateways start before bootstrap hooks). */
+  onApplicationBootstrap(): void {
+    const server = this.httpHost.httpAdapter?.getHttpServer() as HttpServer | undefined;
+    if (!server) {
+      return;
+    }
+    this.undo.push(
+      routePlainWsUpgrades(server, (req, socket, head) => this.onUpgrade(req, socket, head)),
+    );
+    const adapter = this.realtime.server?.of('/').adapter;
+    if (adapter) {
+      this.undo.push(
+        hookLocalBroadcasts(adapter, (rooms, except, event, payload) => {
+          this.hub.deliver(rooms, except, event, payload);
+          if (event === 'error' && isSessionEnd(payload)) {
+            this.closeSessions(rooms);
+          }
+        }),
+      );
+      this.hub.useAdapter(adapter);
+    }
+  }
+
+  get connectionCount(): number {
+    return this.hub.size;
+  }
+
+  private onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // A client that hangs up during the token check must not crash the process.
+    socket.on('error', () => undefined);
+    if (this.closing) {
+      refuseUpgrade(
+        socket,
+        UNAVAILABLE_STATUS,
+        { code: UNAVAILABLE, message: 'Shutting down; reconnect to another instance' },
+        { 'Retry-After': '1' },
+      );
+      return;
+    }
+    this.authenticate(request).then(
+      (user) => {
+        if (socket.destroyed || this.closing) {
+          socket.destroy();
+          return;
+        }
+        this.wss.handleUpgrade(request, socket, head, (ws) => this.onConnection(ws, user));
+      },
+      (error: unknown) => {
+        if (error instanceof AppError) {
+          refuseUpgrade(socket, error.status, { code: error.code, message: error.message });
+          return;
+        }
+        // The token may be fine: the session store could not be asked. Never a 401 for that.
+        this.logger.warn(`Upgrade check failed: ${String(error)}`);
+        refuseUpgrade(
+          socket,
+          UNAVAILABLE_STATUS,
+          { code: UNAVAILABLE, message: 'Could not check the token; try again' },
+          { 'Retry-After': '1' },
+        );
+      },
+    );
+  }
+
+  /** `?token=` as in the brief, else an `Authorization: Bearer` header (non-browser clients). */
+  private authenticate(request: IncomingMessage): Promise<AuthenticatedUser> {
+    const query = new URLSearchParams((request.url ?? '').split('?')[1] ?? '');
+    const header = request.headers.authorization;
+    const token = query.get('token') ?? (typeof header === 'string' ? header : undefined);
+    return this.tokens.verifyAccessToken(token?.replace(/^Bearer\s+/i, ''));
+  }
+
+  private onConnection(ws: WebSocket, user: AuthenticatedUser): void {
+    const connection = new PlainConnection(ws, user);
+    this.metrics.socketConnections.inc();
+    // Rooms first: anything committed from now on is pushed live, the rest comes from catch-up.
+    this.hub.add(connection, [userRoom(user.userId), sessionRoom(user.sessionId)]);
+    this.heartbeat.track(connection);
+    const registered = this.presence.socketConnected(user.userId).catch((error: unknown) => {
+      this.logger.warn(`Presence update for ${user.userId} failed: ${String(error)}`);
+    });
+    ws.on('pong', () => this.heartbeat.alive(connection));
+    ws.on('message', (data: RawData) => {
+      this.heartbeat.alive(connection);
+      void this.onFrame(connection, data);
+    });
+    ws.on('error', (error) => this.logger.debug(`Connection error: ${error.message}`));
+    ws.once('close', () => void this.onClose(connection, registered));
+    connection.emit('connected', { userID: user.userId, timestamp: new Date().toISOString() });
+    void registered.then(() => this.catchUp.deliverPending(asCatchUpTarget(connection)));
+  }
+
+  private async onClose(connection: PlainConnection, registered: Promise<void>): Promise<void> {
+    this.hub.remove(connection);
+    this.heartbeat.untrack(connection);
+    this.metrics.socketConnections.dec();
+    await registered;
+    await this.presence.socketDisconnected(connection.user.userId).catch((error: unknown) => {
+      this.logger.warn(`Presence update for ${connection.user.userId} failed: ${String(error)}`);
+    });
+  }
+
+  private async onFrame(connection: PlainConnection, raw: RawData): Promise<void> {
+    const decoded = decodeClientFrame(
+      Array.isArray(raw) ? Buffer.concat(raw) : raw instanceof ArrayBuffer ? Buffer.from(raw) : raw,
+    );
+    if (!decoded.ok) {
+      this.answer(connection, decoded.id, decoded.type, { success: false, error: decoded.error });
+      return;
+    }
+    const { type, id, data } = decoded.frame;
+    const ack = await this.dispatch(connection, type, data);
+    this.answer(connection, id, type, ack);
+  }
+
+  private dispatch(connection: PlainConnection, type: string, _data: unknown): Promise<Ack> {
+    if (type === 'ping') {
+      const timestamp = new Date().toISOString();
+      connection.emit('pong', { timestamp });
+      return Promise.resolve({ success: true, data: { timestamp } });
+    }
+    return Promise.resolve({
+      success: false,
+      error: { code: ErrorCode.VALIDATION_FAILED, message: `Unknown type "${type.slice(0, 64)}"` },
+    });
+  }
+
+  /** An ack when the frame had an id; otherwise only failures are answered, as an `error` event. */
+  private answer(
+    connection: PlainConnection,
+    id: string | undefined,
+    type: string | undefined,
+    ack: Ack,
+  ): void {
+    if (id !== undefined) {
+      connection.sendText(encodeAck(id, ack));
+    } else if (!ack.success) {
+      connection.emit('error', { ...ack.error, ...(type === undefined ? {} : { event: type }) });
+    }
+  }
+
+  /** Logout or token reuse: the session's connections were just told; now they are closed. */
+  private closeSessions(rooms: ReadonlySet<string>): void {
+    for (const connection of this.hub.audience([...rooms].filter(isSessionRoom))) {
+      connection.close(CLOSE_POLICY_VIOLATION, 'Session ended');
+    }
+  }
+
+  /**
+   * Shutdown: stop taking upgrades, tell every connection to come back (to this or another
+   * instance), close them, and wait (briefly) for the closes to finish so presence is counted.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    this.heartbeat.stop();
+    for (const undo of this.undo.splice(0).reverse()) {
+      undo();
+    }
+    const connections = [...this.hub.connections()];
+    await Promise.all(
+      connections.map(
+        (connection) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(() => {
+              connection.terminate();
+              resolve();
+            }, SHUTDOWN_CLOSE_WAIT_MS);
+            connection.socket.once('close', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            connection.emit('shutdown', { reconnect: true, retryAfterMs: SHUTDOWN_RETRY_AFTER_MS });
+            connection.close(CLOSE_SERVICE_RESTART, 'Server restarting; reconnect');
+          }),
+      ),
+    );
+    this.wss.close();
+  }
+}
+
+function isSessionEnd(payload: unknown): boolean {
+  return (
+    typeof payload === 'object' &&
+    payload !== null &&
+    (payload as { code?: unknown }).code === ErrorCode.UNAUTHORIZED
+  );
+}
+
+const isSessionRoom = (room: string): boolean => room.startsWith(sessionRoom(''));
+
+/** CatchUpService speaks to Socket.IO sockets: `data.user`, `connected` and `emit` are all it uses. */
+function asCatchUpTarget(connection: PlainConnection): AppSocket {
+  return {
+    data: { user: connection.user },
+    get connected() {
+      return connection.connected;
+    },
+    emit: (event: string, payload: unknown) => {
+      connection.emit(event, payload);
+      return true;
+    },
+  } as unknown as AppSocket;
+}
