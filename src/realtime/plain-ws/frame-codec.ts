@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../../libs/contracts/src';
-import { MAX_PAYLOAD_DEPTH, payloadShapeProblem } from '../../messaging/realtime/payload-shape';
+import { MAX_PAYLOAD_DEPTH, payloadShapeProblem } from '../payload-shape';
 
 /** Largest client frame served (as for HTTP bodies and Socket.IO events); bigger ones get PAYLOAD_TOO_LARGE. */
 export const PLAIN_WS_MAX_FRAME_BYTES = 64 * 1024;

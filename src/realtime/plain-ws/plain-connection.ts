@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WebSocket } from 'ws';
 import type { AuthenticatedUser } from '../../common/decorators/current-user.decorator';
+import type { RealtimeConnection, ServerEventName, ServerEventPayload } from '../realtime.types';
 import { encodeEvent } from './frame-codec';
 
 /**
@@ -16,7 +17,7 @@ const CLOSE_TRY_AGAIN_LATER = 1013;
  * One authenticated plain-WebSocket connection. Its `id` is unique across instances (Socket.IO-style
  * room membership and `except` use it) and never collides with a Socket.IO socket id.
  */
-export class PlainConnection {
+export class PlainConnection implements RealtimeConnection {
   readonly id = `ws-${randomUUID()}`;
   /** Heartbeat pings sent since the last sign of life. */
   missedPongs = 0;
@@ -26,13 +27,17 @@ export class PlainConnection {
     readonly user: AuthenticatedUser,
   ) {}
 
+  get userId(): string {
+    return this.user.userId;
+  }
+
   get connected(): boolean {
     return this.socket.readyState === WebSocket.OPEN;
   }
 
   /** Sends one server event as `{"type", "data"}`. */
-  emit(event: string, data: unknown): void {
-    this.sendText(encodeEvent(event, data));
+  send<E extends ServerEventName>(event: E, payload: ServerEventPayload<E>): void {
+    this.sendText(encodeEvent(event, payload));
   }
 
   /** Sends an already encoded frame (a broadcast is encoded once for all its connections). */

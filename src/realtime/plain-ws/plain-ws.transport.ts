@@ -7,19 +7,23 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { OnEvent } from '@nestjs/event-emitter';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { ErrorCode } from '../../../libs/contracts/src';
+import { type Ack, ErrorCode } from '../../../libs/contracts/src';
 import { TokenService } from '../../auth/token.service';
 import type { AuthenticatedUser } from '../../common/decorators/current-user.decorator';
 import { AppError } from '../../common/errors/app-error';
 import { MetricsService } from '../../metrics/metrics.service';
 import { PresenceService } from '../../presence/presence.service';
-import { CatchUpService } from '../../messaging/realtime/catch-up.service';
-import { RealtimeServer } from '../../messaging/realtime/realtime-server';
-import type { AppSocket } from '../../messaging/realtime/realtime.types';
-import { sessionRoom, userRoom } from '../../messaging/realtime/realtime.types';
+import { CatchUpService } from '../catch-up.service';
+import { ClientCommands } from '../client-commands';
+import { RealtimeDelivery, type RealtimeTransport } from '../delivery';
+import { isClientEventName } from '../event-guard';
+import { REALTIME_EVENTS } from '../realtime.events';
+import { sessionRoom, userRoom } from '../realtime.types';
+import { SocketIoGateway } from '../socket-io.gateway';
 import { hookLocalBroadcasts } from './adapter-hook';
-import { decodeClientFrame, encodeAck, type FrameProblem } from './frame-codec';
+import { decodeClientFrame, encodeAck } from './frame-codec';
 import { Heartbeat } from './heartbeat';
 import { PlainConnection } from './plain-connection';
 import { PlainWsHub } from './plain-ws.hub';
@@ -41,8 +45,6 @@ const SHUTDOWN_RETRY_AFTER_MS = 1_000;
 
 /** How long shutdown waits for clients to acknowledge the close before cutting them off. */
 const SHUTDOWN_CLOSE_WAIT_MS = 2_000;
-
-type Ack = { success: true; data: unknown } | { success: false; error: FrameProblem };
 
 /**
  * SPEC 5b: `ws://host/ws?token=<accessToken>` (no `EIO`) with JSON frames, served by `ws` in noServer
@@ -72,7 +74,9 @@ export class PlainWsTransport implements OnApplicationBootstrap, BeforeApplicati
     private readonly presence: PresenceService,
     private readonly metrics: MetricsService,
     private readonly catchUp: CatchUpService,
-    private readonly realtime: RealtimeServer,
+    private readonly commands: ClientCommands,
+    private readonly delivery: RealtimeDelivery,
+    private readonly socketIo: SocketIoGateway,
   ) {}
 
   /** Socket.IO has attached to the HTTP server by now (gateways start before bootstrap hooks). */
@@ -84,7 +88,7 @@ export class PlainWsTransport implements OnApplicationBootstrap, BeforeApplicati
     this.undo.push(
       routePlainWsUpgrades(server, (req, socket, head) => this.onUpgrade(req, socket, head)),
     );
-    const adapter = this.realtime.server?.of('/').adapter;
+    const adapter = this.socketIo.ioServer?.of('/').adapter;
     if (adapter) {
       this.undo.push(
         hookLocalBroadcasts(adapter, (rooms, except, event, payload) => {
@@ -95,6 +99,32 @@ export class PlainWsTransport implements OnApplicationBootstrap, BeforeApplicati
         }),
       );
       this.hub.useAdapter(adapter);
+    }
+    this.delivery.register(this.asTransport());
+  }
+
+  /**
+   * As a delivery transport: pushes need nothing from here, because Socket.IO's adapter already
+   * carries every push to every instance and the hook above hands it to plain connections there
+   * (one bus, one order). Closing a session's connections is done here for this instance; on other
+   * instances the session-ended `error` push that precedes it closes them.
+   */
+  private asTransport(): RealtimeTransport {
+    return {
+      emitToRooms: () => undefined,
+      disconnectRooms: (rooms) => {
+        for (const connection of this.hub.audience(rooms)) {
+          connection.close(CLOSE_POLICY_VIOLATION, 'Session ended');
+        }
+      },
+    };
+  }
+
+  /** Broadcasts from other instances may have been lost (Redis was away): catch everyone up. */
+  @OnEvent(REALTIME_EVENTS.broadcastsResumed)
+  catchUpLocalConnections(): void {
+    for (const connection of this.hub.connections()) {
+      void this.catchUp.deliverPending(connection);
     }
   }
 
@@ -163,8 +193,8 @@ export class PlainWsTransport implements OnApplicationBootstrap, BeforeApplicati
     });
     ws.on('error', (error) => this.logger.debug(`Connection error: ${error.message}`));
     ws.once('close', () => void this.onClose(connection, registered));
-    connection.emit('connected', { userID: user.userId, timestamp: new Date().toISOString() });
-    void registered.then(() => this.catchUp.deliverPending(asCatchUpTarget(connection)));
+    connection.send('connected', { userID: user.userId, timestamp: new Date().toISOString() });
+    void registered.then(() => this.catchUp.deliverPending(connection));
   }
 
   private async onClose(connection: PlainConnection, registered: Promise<void>): Promise<void> {
@@ -190,16 +220,27 @@ export class PlainWsTransport implements OnApplicationBootstrap, BeforeApplicati
     this.answer(connection, id, type, ack);
   }
 
-  private dispatch(connection: PlainConnection, type: string, _data: unknown): Promise<Ack> {
-    if (type === 'ping') {
-      const timestamp = new Date().toISOString();
-      connection.emit('pong', { timestamp });
-      return Promise.resolve({ success: true, data: { timestamp } });
+  /** The same command table as Socket.IO; `ping` also gets its `pong`, as there. */
+  private async dispatch(
+    connection: PlainConnection,
+    type: string,
+    data: unknown,
+  ): Promise<Ack<unknown>> {
+    if (!isClientEventName(type)) {
+      return {
+        success: false,
+        error: {
+          code: ErrorCode.VALIDATION_FAILED,
+          message: `Unknown type "${type.slice(0, 64)}"`,
+        },
+      };
     }
-    return Promise.resolve({
-      success: false,
-      error: { code: ErrorCode.VALIDATION_FAILED, message: `Unknown type "${type.slice(0, 64)}"` },
-    });
+    const caller = { ...connection.user, connectionId: connection.id };
+    const response = await this.commands.execute(caller, type, data);
+    if (type === 'ping' && response.success) {
+      connection.send('pong', response.data as { timestamp: string });
+    }
+    return response;
   }
 
   /** An ack when the frame had an id; otherwise only failures are answered, as an `error` event. */
@@ -207,12 +248,12 @@ export class PlainWsTransport implements OnApplicationBootstrap, BeforeApplicati
     connection: PlainConnection,
     id: string | undefined,
     type: string | undefined,
-    ack: Ack,
+    ack: Ack<unknown>,
   ): void {
     if (id !== undefined) {
       connection.sendText(encodeAck(id, ack));
     } else if (!ack.success) {
-      connection.emit('error', { ...ack.error, ...(type === undefined ? {} : { event: type }) });
+      connection.send('error', { ...ack.error, ...(type === undefined ? {} : { event: type }) });
     }
   }
 
@@ -246,7 +287,7 @@ export class PlainWsTransport implements OnApplicationBootstrap, BeforeApplicati
               clearTimeout(timer);
               resolve();
             });
-            connection.emit('shutdown', { reconnect: true, retryAfterMs: SHUTDOWN_RETRY_AFTER_MS });
+            connection.send('shutdown', { reconnect: true, retryAfterMs: SHUTDOWN_RETRY_AFTER_MS });
             connection.close(CLOSE_SERVICE_RESTART, 'Server restarting; reconnect');
           }),
       ),
@@ -264,17 +305,3 @@ function isSessionEnd(payload: unknown): boolean {
 }
 
 const isSessionRoom = (room: string): boolean => room.startsWith(sessionRoom(''));
-
-/** CatchUpService speaks to Socket.IO sockets: `data.user`, `connected` and `emit` are all it uses. */
-function asCatchUpTarget(connection: PlainConnection): AppSocket {
-  return {
-    data: { user: connection.user },
-    get connected() {
-      return connection.connected;
-    },
-    emit: (event: string, payload: unknown) => {
-      connection.emit(event, payload);
-      return true;
-    },
-  } as unknown as AppSocket;
-}
