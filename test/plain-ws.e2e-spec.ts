@@ -308,7 +308,7 @@ describe('plain WebSocket (SPEC 5b)', () => {
       await app.http().post('/api/auth/logout').set('Authorization', dave.auth).expect(204);
       const error = await client.event('error');
       expect(error.data).toMatchObject({ code: 'UNAUTHORIZED' });
-      expect((await client.closed).code).toBe(1008);
+      expect((await client.closedWithin()).code).toBe(1008);
       const refused = await PlainWsClient.refusal(plainWsUrl(app.baseUrl, dave.accessToken));
       expect(refused.status).toBe(401);
     });
@@ -320,7 +320,7 @@ describe('plain WebSocket (SPEC 5b)', () => {
       const during = (await app.http().get('/health').expect(200)).body.activeConnections as number;
       expect(during).toBe(before + 1);
       client.close();
-      await client.closed;
+      await client.closedWithin();
     });
   });
 });

@@ -127,6 +127,15 @@ export class PlainWsClient {
     return this.next((frame) => frame.type === 'ack' && frame.id === id, `the ack of ${id}`);
   }
 
+  /** Resolves with the close code and reason once the server closes the connection. */
+  closedWithin(timeoutMs = 5_000): Promise<{ code: number; reason: string }> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`not closed within ${timeoutMs} ms`)), timeoutMs);
+    });
+    return Promise.race([this.closed, timeout]).finally(() => clearTimeout(timer));
+  }
+
   send(frame: unknown): void {
     this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
   }
