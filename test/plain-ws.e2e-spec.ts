@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { JwtService } from '@nestjs/jwt';
 import { expect } from 'expect';
+import { WebSocket } from 'ws';
 import type { Message, PresenceEvent, TypingEvent } from '../libs/contracts/src';
 import { PresenceService } from '../src/presence/presence.service';
 import { flush, sendHttp } from './realtime-helpers';
@@ -74,6 +75,19 @@ describe('plain WebSocket (SPEC 5b)', () => {
           body: { success: false, error: { code: 'UNAUTHORIZED', message: expect.any(String) } },
         });
       }
+    });
+
+    it('should serve /ws/ without EIO as plain WebSocket too (engine.io never sees it)', async () => {
+      const url = plainWsUrl(app.baseUrl, alice.accessToken).replace('/ws?', '/ws/?');
+      const socket = new WebSocket(url);
+      const first = await new Promise<PlainFrame>((resolve, reject) => {
+        socket.once('message', (data: Buffer) =>
+          resolve(JSON.parse(data.toString()) as PlainFrame),
+        );
+        socket.once('error', reject);
+      });
+      socket.close();
+      expect(first).toMatchObject({ type: 'connected', data: { userID: alice.id } });
     });
 
     it('should accept the token as an Authorization header too', async () => {
@@ -321,6 +335,21 @@ describe('plain WebSocket (SPEC 5b)', () => {
       expect(during).toBe(before + 1);
       client.close();
       await client.closedWithin();
+    });
+  });
+
+  describe('shutdown', () => {
+    it('should tell plain connections to reconnect and close them, without holding the close', async () => {
+      const own = await createTestApp();
+      const carol = await registerUser(own, 'carol');
+      const client = await PlainWsClient.connect(own.baseUrl, carol.accessToken);
+      await client.event('caught_up');
+      await own.close();
+      expect((await client.event('shutdown')).data).toEqual({
+        reconnect: true,
+        retryAfterMs: 1000,
+      });
+      expect((await client.closedWithin()).code).toBe(1012);
     });
   });
 });
