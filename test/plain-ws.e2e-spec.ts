@@ -5,6 +5,7 @@ import { expect } from 'expect';
 import { WebSocket } from 'ws';
 import type { Message, PresenceEvent, TypingEvent } from '../libs/contracts/src';
 import { PresenceService } from '../src/presence/presence.service';
+import { PlainWsTransport } from '../src/realtime/plain-ws/plain-ws.transport';
 import { flush, sendHttp } from './realtime-helpers';
 import { registerUser, type RegisteredUser } from './utils/factories';
 import { PlainWsClient, plainWsUrl, type PlainFrame } from './utils/plain-ws-client';
@@ -325,6 +326,26 @@ describe('plain WebSocket (SPEC 5b)', () => {
       expect((await client.closedWithin()).code).toBe(1008);
       const refused = await PlainWsClient.refusal(plainWsUrl(app.baseUrl, dave.accessToken));
       expect(refused.status).toBe(401);
+    });
+
+    it('should ping, keep a connection that answers and close one that misses two pings', async () => {
+      const heartbeat = app.app.get(PlainWsTransport).heartbeat;
+      const lively = await connect(bob);
+      const silent = await PlainWsClient.connect(app.baseUrl, bob.accessToken, { autoPong: false });
+      open.push(silent);
+      let pings = 0;
+      silent.socket.on('ping', () => (pings += 1));
+      await Promise.all([lively.flush(), silent.flush()]);
+      for (let i = 0; i < 3; i += 1) {
+        const pinged = lively.pinged();
+        heartbeat.tick();
+        await pinged;
+        // The pong went out before this frame: once it is acked, the server has counted the pong.
+        await lively.flush();
+      }
+      expect(pings).toBe(2);
+      await silent.closedWithin();
+      expect(lively.socket.readyState).toBe(lively.socket.OPEN);
     });
 
     it('should count plain connections in /health', async () => {

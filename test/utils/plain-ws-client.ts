@@ -47,11 +47,15 @@ export class PlainWsClient {
   static connect(
     baseUrl: string,
     token: string,
-    options: { viaHeader?: boolean } = {},
+    options: { viaHeader?: boolean; autoPong?: boolean } = {},
   ): Promise<PlainWsClient> {
+    const autoPong = options.autoPong ?? true;
     const socket = options.viaHeader
-      ? new WebSocket(plainWsUrl(baseUrl), { headers: { Authorization: `Bearer ${token}` } })
-      : new WebSocket(plainWsUrl(baseUrl, token));
+      ? new WebSocket(plainWsUrl(baseUrl), {
+          headers: { Authorization: `Bearer ${token}` },
+          autoPong,
+        })
+      : new WebSocket(plainWsUrl(baseUrl, token), { autoPong });
     const client = new PlainWsClient(socket);
     return new Promise((resolve, reject) => {
       socket.once('open', () => resolve(client));
@@ -125,6 +129,21 @@ export class PlainWsClient {
     const id = `r${this.nextId}`;
     this.send({ type, id, data });
     return this.next((frame) => frame.type === 'ack' && frame.id === id, `the ack of ${id}`);
+  }
+
+  /** Resolves at the next WebSocket ping from the server. */
+  pinged(timeoutMs = 5_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.socket.off('ping', onPing);
+        reject(new Error(`no ping within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const onPing = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.socket.once('ping', onPing);
+    });
   }
 
   /** Resolves with the close code and reason once the server closes the connection. */

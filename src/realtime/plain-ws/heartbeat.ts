@@ -11,7 +11,7 @@ export const PLAIN_WS_MAX_MISSED_PONGS = 2;
 
 /**
  * One timer for every connection (not one per socket). Each tick closes the connections that left
- * `maxMissed` pings unanswered and pings the rest; a pong (or any frame) resets the count.
+ * `maxMissed` pings unanswered and pings the rest; a pong resets the count.
  */
 export class Heartbeat<T extends HeartbeatTarget> {
   private readonly targets = new Set<T>();

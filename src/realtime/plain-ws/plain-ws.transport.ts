@@ -58,7 +58,8 @@ const SHUTDOWN_CLOSE_WAIT_MS = 2_000;
 export class PlainWsTransport implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('PlainWs');
   private readonly hub = new PlainWsHub();
-  private readonly heartbeat = new Heartbeat<PlainConnection>();
+  /** Public so tests can tick it instead of waiting 25 s (as PresenceService.graceMs). */
+  readonly heartbeat = new Heartbeat<PlainConnection>();
   private readonly wss = new WebSocketServer({
     noServer: true,
     maxPayload: PLAIN_WS_MAX_PAYLOAD,
@@ -187,10 +188,7 @@ export class PlainWsTransport implements OnApplicationBootstrap, BeforeApplicati
       this.logger.warn(`Presence update for ${user.userId} failed: ${String(error)}`);
     });
     ws.on('pong', () => this.heartbeat.alive(connection));
-    ws.on('message', (data: RawData) => {
-      this.heartbeat.alive(connection);
-      void this.onFrame(connection, data);
-    });
+    ws.on('message', (data: RawData) => void this.onFrame(connection, data));
     ws.on('error', (error) => this.logger.debug(`Connection error: ${error.message}`));
     ws.once('close', () => void this.onClose(connection, registered));
     connection.send('connected', { userID: user.userId, timestamp: new Date().toISOString() });
