@@ -66,6 +66,7 @@ export class SendMessageDto {
   @Length(1, 64)
   // Lone surrogates are refused for every string by the input sanity pass; \p{} classes would not
   // survive into the OpenAPI pattern, so control characters are spelled out.
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
   @Matches(/^[^\u0000-\u001f\u007f-\u009f]+$/, {
     message: 'clientMessageID must not contain control characters or lone surrogates',
   })
