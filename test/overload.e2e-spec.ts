@@ -96,6 +96,16 @@ describe('cold start: a burst of first sends for many new pairs', () => {
     expect(Number(row.n)).toBe(0);
   });
 
+  it('should run the app pool under the statement, lock and idle-in-transaction timeouts', async () => {
+    const [row] = await app.app
+      .get(DataSource)
+      .query<{ statement: string; lock: string; idle: string }[]>(
+        `SELECT current_setting('statement_timeout') AS statement, current_setting('lock_timeout') AS lock,
+                current_setting('idle_in_transaction_session_timeout') AS idle`,
+      );
+    expect(row).toEqual({ statement: '15s', lock: '5s', idle: '1min' });
+  });
+
   it('should refuse a clientMessageID with a NUL or a lone surrogate with 400', async () => {
     for (const clientMessageID of ['bad\u0000id', 'bad\ud800id']) {
       const response = await app
