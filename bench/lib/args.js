@@ -39,6 +39,14 @@ const DEFAULTS = {
   kneeMaxMs: 150000,
   kneeWarmupMs: 2000,
   kneeRetries: 1,
+  // cold (opt-in): first messages of new pairs, no warm-up
+  coldPairs: 100,
+  coldRate: 2000,
+  coldDurationMs: 10000,
+  // overload (opt-in): above capacity, cold
+  overloadPairs: 200,
+  overloadRate: 5000,
+  overloadDurationMs: 10000,
   // http
   loginConnections: 16,
   loginDurationS: 10,

@@ -23,6 +23,7 @@ describe('validateEnv', () => {
       DATABASE_LOCK_TIMEOUT_MS: 5_000,
       DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: 60_000,
       MESSAGE_QUEUE_LIMIT: 2_000,
+      MESSAGE_QUEUE_MAX_WAIT_MS: 500,
     });
   });
 
