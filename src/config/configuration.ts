@@ -34,10 +34,15 @@ export const databaseConfig = registerAs('database', () => {
   };
 });
 
-export const messagingConfig = registerAs('messaging', () => ({
-  /** Sends accepted but not yet committed, per process (admission control). */
-  maxQueuedSends: env().MESSAGE_QUEUE_LIMIT,
-}));
+export const messagingConfig = registerAs('messaging', () => {
+  const e = env();
+  return {
+    /** Sends accepted but not yet committed, per process (admission control). */
+    maxQueuedSends: e.MESSAGE_QUEUE_LIMIT,
+    /** No send is accepted while the oldest queued one has waited this long (0 = off). */
+    maxQueueWaitMs: e.MESSAGE_QUEUE_MAX_WAIT_MS,
+  };
+});
 
 export const redisConfig = registerAs('redis', () => {
   const e = env();

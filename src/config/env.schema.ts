@@ -39,6 +39,8 @@ export interface Env {
   DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: number;
   /** Sends accepted but not yet committed per process; more are answered 503 UNAVAILABLE at once. */
   MESSAGE_QUEUE_LIMIT: number;
+  /** No send is accepted while the oldest queued one has waited this long (0 = no age bound). */
+  MESSAGE_QUEUE_MAX_WAIT_MS: number;
 }
 
 export class EnvValidationError extends Error {
@@ -226,5 +228,6 @@ export function validateEnv(raw: Record<string, unknown>): Env {
       86_400_000,
     ),
     MESSAGE_QUEUE_LIMIT: integer(raw, 'MESSAGE_QUEUE_LIMIT', 2_000, 1, 1_000_000),
+    MESSAGE_QUEUE_MAX_WAIT_MS: integer(raw, 'MESSAGE_QUEUE_MAX_WAIT_MS', 500, 0, 60_000),
   };
 }

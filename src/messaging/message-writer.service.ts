@@ -33,6 +33,8 @@ export interface WrittenMessage {
 }
 
 interface QueuedSend extends PendingSend {
+  /** performance.now() when accepted: the queue's age decides admission. */
+  queuedAt: number;
   resolve: (written: WrittenMessage) => void;
   reject: (error: Error) => void;
 }
@@ -73,8 +75,10 @@ function laneOf(conversationId: string): number {
  * conversation belongs to one lane whose writes run one at a time, which keeps a conversation's
  * messages in the order sent; the lanes run side by side.
  *
- * Admission control: at most `messaging.maxQueuedSends` sends are accepted and not yet settled; the
- * next one is refused at once with UNAVAILABLE (503 + retry hint), so accepted sends keep a bounded
+ * Admission control: at most `messaging.maxQueuedSends` sends are accepted and not yet settled, and
+ * none is accepted while the oldest queued one has waited `messaging.maxQueueWaitMs` (the count bound
+ * alone lets latency grow when the machine is slower than the default assumes); the next one is
+ * refused at once with UNAVAILABLE (503 + retry hint), so accepted sends keep a bounded
  * wait instead of every send timing out together. A batch that fails for a reason other than the
  * database being unreachable is split in halves until the send that cannot be stored fails alone.
  */
@@ -83,6 +87,7 @@ export class MessageWriter implements BeforeApplicationShutdown {
   private readonly logger = new Logger(MessageWriter.name);
   private readonly lanes = Array.from({ length: LANES }, () => new WriteLane());
   private readonly maxQueued: number;
+  private readonly maxQueueWaitMs: number;
   /** Accepted and not yet settled, over all lanes (queued and in the batch being written). */
   private pending = 0;
   private closed = false;
@@ -93,21 +98,29 @@ export class MessageWriter implements BeforeApplicationShutdown {
     config: ConfigService<RootConfig, true>,
   ) {
     this.maxQueued = config.get('messaging.maxQueuedSends', { infer: true });
+    this.maxQueueWaitMs = config.get('messaging.maxQueueWaitMs', { infer: true }) ?? 0;
   }
 
   write(send: PendingSend): Promise<WrittenMessage> {
     if (this.closed) {
       return Promise.reject(AppError.unavailable('The server is shutting down, try again', 1));
     }
-    if (this.pending >= this.maxQueued) {
-      this.metrics.shed.inc({ reason: 'send_queue' });
+    const lane = this.lanes[laneOf(send.conversationId)];
+    const now = performance.now();
+    const oldest = lane.queue[0];
+    const tooOld =
+      this.maxQueueWaitMs > 0 &&
+      oldest !== undefined &&
+      now - oldest.queuedAt > this.maxQueueWaitMs;
+    if (this.pending >= this.maxQueued || tooOld) {
+      this.metrics.shed.inc({ reason: tooOld ? 'send_queue_wait' : 'send_queue' });
       return Promise.reject(AppError.unavailable('The server is over capacity, try again', 1));
     }
     this.pending += 1;
-    const lane = this.lanes[laneOf(send.conversationId)];
     return new Promise<WrittenMessage>((resolve, reject) => {
       lane.queue.push({
         ...send,
+        queuedAt: now,
         resolve: (written) => {
           this.pending -= 1;
           resolve(written);
