@@ -103,7 +103,7 @@ describe('hostile input', () => {
       for (const [path, raw] of [
         ['/api/groups', `{"name":${nested(2_000)}}`],
         ['/api/messages/send', `{"recipientID":"${bob.id}","content":${nested(2_000)}}`],
-        ['/api/users/login', `{"username":${nested(5_000)},"password":"x"}`],
+        ['/api/users/login', `{"username":${nested(30_000)},"password":"x"}`],
       ]) {
         const response = await postJson(path, raw, alice.auth);
         expectError(response, 400, 'VALIDATION_FAILED');
