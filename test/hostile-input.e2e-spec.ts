@@ -324,13 +324,15 @@ describe('hostile input', () => {
         .type('form')
         .send(`username=${alice.username}&password=${alice.password}`);
       expectError(form, 400, 'VALIDATION_FAILED', 'Content-Type');
-      const join = await app
-        .http()
-        .post('/api/groups')
-        .set('Authorization', alice.auth)
-        .set('Content-Type', 'text/plain')
-        .send('{"name":"as text"}');
-      expectError(join, 400, 'VALIDATION_FAILED', 'Content-Type');
+      for (const type of ['text/plain', 'application/merge-patch+json', 'application/x-ndjson']) {
+        const response = await app
+          .http()
+          .post(`/api/conversations/${bob.id}/read`)
+          .set('Authorization', alice.auth)
+          .set('Content-Type', type)
+          .send('{"seq":1}');
+        expectError(response, 400, 'VALIDATION_FAILED', 'Content-Type');
+      }
     });
   });
 

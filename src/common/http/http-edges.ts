@@ -8,9 +8,9 @@ import { AllExceptionsFilter } from '../filters/all-exceptions.filter';
 
 type Middleware = (request: Request, response: Response, next: NextFunction) => void;
 
+/** Exactly what the JSON body parser parses: any other type would reach the route unparsed. */
 function isJson(contentType: string): boolean {
-  const type = contentType.split(';')[0].trim().toLowerCase();
-  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
+  return contentType.split(';')[0].trim().toLowerCase() === 'application/json';
 }
 
 function hasBody(request: Request): boolean {
