@@ -12,7 +12,12 @@ import {
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import type { Group, GroupMember, GroupMembership } from '../../libs/contracts/src';
+import type {
+  Group,
+  GroupMember,
+  GroupMembership,
+  LeaveGroupResult,
+} from '../../libs/contracts/src';
 import { CurrentUser, type AuthenticatedUser } from '../common/decorators/current-user.decorator';
 import { ErrorCode } from '../common/errors/app-error';
 import { ApiErrors, ApiSuccess } from '../common/http/api-docs';
@@ -30,12 +35,7 @@ import {
 } from './dto/group.dto';
 import { ListMembersDto } from './dto/list-members.dto';
 import { UpdateMemberRoleDto } from './dto/update-member-role.dto';
-import {
-  GroupsService,
-  type LeaveGroupResult,
-  type MyGroup,
-  type RemoveMemberResult,
-} from './groups.service';
+import { GroupsService, type MyGroup, type RemoveMemberResult } from './groups.service';
 
 @ApiTags('groups')
 @ApiBearerAuth()

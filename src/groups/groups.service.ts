@@ -9,6 +9,7 @@ import type {
   GroupMembership,
   GroupRole,
   GroupVisibility,
+  LeaveGroupResult,
   Pagination,
 } from '../../libs/contracts/src';
 import { AppError, ErrorCode } from '../common/errors/app-error';
@@ -55,14 +56,6 @@ interface MemberPageRow {
 export interface MyGroup extends Group {
   /** The caller's role in the group. */
   role: GroupRole;
-}
-
-export interface LeaveGroupResult {
-  groupID: string;
-  userID: string;
-  left: true;
-  /** Who became owner when the owner left; null otherwise (or when nobody was left to take over). */
-  newOwnerID: string | null;
 }
 
 export interface RemoveMemberResult {

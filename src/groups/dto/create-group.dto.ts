@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
-import type { GroupVisibility } from '../../../libs/contracts/src';
+import type { CreateGroupRequest, GroupVisibility } from '../../../libs/contracts/src';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -13,7 +13,7 @@ const VISIBLE = /[^\p{White_Space}\p{Cc}\p{Cf}\p{Mn}\p{Me}\u115F\u1160\u3164\uFF
 
 export const VISIBILITIES: GroupVisibility[] = ['public', 'private'];
 
-export class CreateGroupDto {
+export class CreateGroupDto implements CreateGroupRequest {
   /**
    * 1-100 characters after trimming surrounding whitespace.
    * @example Backend team
