@@ -384,6 +384,14 @@ describe('hostile input', () => {
       expect(refreshed.status).toBe(200);
     });
 
+    it('should refuse hostile handshake tokens with UNAUTHORIZED', async () => {
+      for (const token of [{ a: 1 }, [alice.accessToken], 'x'.repeat(20_000), 'a\ud800', 7]) {
+        await expect(connectSocket(app.baseUrl, token as unknown as string)).rejects.toThrow(
+          'UNAUTHORIZED',
+        );
+      }
+    });
+
     it('should refuse a correctly signed access token that has no exp', async () => {
       const user = await registerUser(app, 'noexp');
       const claims = JSON.parse(
