@@ -6,7 +6,12 @@ import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
-import { answerClientErrors, envelopeFinalHandler, jsonBodiesOnly } from './common/http/http-edges';
+import {
+  answerClientErrors,
+  envelopeFinalHandler,
+  jsonBodiesOnly,
+  limitSlowRequests,
+} from './common/http/http-edges';
 import { requestIdOf } from './common/http/request-id';
 import { UndeclaredInputGuard } from './common/http/undeclared-input.guard';
 import { buildAsyncApiDocument } from './realtime/asyncapi';
@@ -48,6 +53,7 @@ export function configureApp(app: NestExpressApplication): void {
   app.useGlobalGuards(new UndeclaredInputGuard());
   envelopeFinalHandler(app.getHttpAdapter().getInstance());
   answerClientErrors(app.getHttpServer());
+  limitSlowRequests(app.getHttpServer());
   app.setGlobalPrefix('api', { exclude: ['health', 'metrics'] });
   const asyncApi = buildAsyncApiDocument();
   // The Socket.IO contract, beside the OpenAPI one (registered before Swagger's /docs routes).
