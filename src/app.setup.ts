@@ -6,8 +6,10 @@ import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
+import { answerClientErrors, envelopeFinalHandler, jsonBodiesOnly } from './common/http/http-edges';
 import { hardenOpenApiDocument } from './common/http/openapi-hardening';
 import { requestIdOf } from './common/http/request-id';
+import { UndeclaredInputGuard } from './common/http/undeclared-input.guard';
 import { RequestBudget } from './common/rate-limit/request-budget.middleware';
 import { buildAsyncApiDocument } from './realtime/asyncapi';
 import { AppIoAdapter } from './realtime/socket-io.adapter';
@@ -57,8 +59,14 @@ export function configureApp(app: NestExpressApplication): void {
   app.enableCors({ origin: appConfig.corsOrigins, credentials: appConfig.corsOrigins !== true });
   // The general request budget and its RateLimit headers, before the body parser (so 413s carry them).
   app.use('/api', app.get(RequestBudget).middleware);
+  app.use(jsonBodiesOnly({ multipartPaths: ['/api/attachments'] }));
   app.useBodyParser('json', { limit: appConfig.bodyLimit });
+  // Registered so Nest does not add its default form parser; jsonBodiesOnly refuses form bodies first.
   app.useBodyParser('urlencoded', { limit: appConfig.bodyLimit, extended: false });
+  // After the global JWT guard: a caller without a token hears 401 before anything about the input.
+  app.useGlobalGuards(new UndeclaredInputGuard());
+  envelopeFinalHandler(app.getHttpAdapter().getInstance());
+  answerClientErrors(app.getHttpServer());
   app.setGlobalPrefix(API_PREFIX, { exclude: API_PREFIX_EXCLUDE });
   const asyncApi = buildAsyncApiDocument();
   // The Socket.IO contract, beside the OpenAPI one (registered before Swagger's /docs routes).

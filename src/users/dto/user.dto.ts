@@ -1,10 +1,10 @@
 import { ApiDateTime, ApiUuid } from '../../common/http/api-docs';
 import { ApiProperty } from '@nestjs/swagger';
-import type { PresenceStatus } from '../../../libs/contracts/src';
+import type { PresenceStatus, PublicUser, User, UserStatus } from '../../../libs/contracts/src';
 
 const STATUSES = ['online', 'away', 'offline'];
 
-export class PublicUserDto {
+export class PublicUserDto implements PublicUser {
   /** @example 0f8fad5b-d9cb-469f-a165-70867728950e */
   @ApiUuid()
   id!: string;
@@ -18,9 +18,9 @@ export class PublicUserDto {
   lastSeen!: string | null;
 }
 
-export class UserStatusDto extends PublicUserDto {}
+export class UserStatusDto extends PublicUserDto implements UserStatus {}
 
-export class UserDto extends PublicUserDto {
+export class UserDto extends PublicUserDto implements User {
   /** @example john@example.com */
   @ApiProperty({ format: 'email', maxLength: 254 })
   email!: string;
