@@ -57,7 +57,8 @@ export function configureApp(app: NestExpressApplication): void {
   app.set('trust proxy', 'loopback');
   app.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
   app.enableCors({ origin: appConfig.corsOrigins, credentials: appConfig.corsOrigins !== true });
-  // The general request budget and its RateLimit headers, before the body parser (so 413s carry them).
+  // The general request budget and its RateLimit headers, before the body checks (so 413s and 415s
+  // carry them and count).
   app.use('/api', app.get(RequestBudget).middleware);
   app.use(jsonBodiesOnly({ multipartPaths: ['/api/attachments'] }));
   app.useBodyParser('json', { limit: appConfig.bodyLimit });
