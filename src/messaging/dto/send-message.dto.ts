@@ -60,6 +60,9 @@ export class SendMessageDto {
    * copy.
    * @example 3f1c2d9a-client-42
    */
+  // Documented without \p{...} (a Unicode-mode regex most OpenAPI tools cannot run): control
+  // characters only; the server also refuses lone surrogates (see the description).
+  @ApiProperty({ required: false, pattern: '^[^\\u0000-\\u001F\\u007F-\\u009F]+$' })
   @IsOptional()
   @Transform(({ value }: { value: unknown }) => (value === null ? undefined : value))
   @IsString()
