@@ -177,6 +177,27 @@ export function hardenOpenApiDocument(document: OpenAPIObject, apiPrefix: string
       }
     }
   }
+  // Relative: whichever deployment serves the document (x-internal false: meant for client teams).
+  document.servers = [
+    {
+      url: '/',
+      description:
+        'This deployment, local, staging or production alike (the one serving /docs-json)',
+      'x-internal': false,
+    } as NonNullable<OpenAPIObject['servers']>[number],
+  ];
+  // Declare every tag the operations use, in order of first use (Spectral: operation-tag-defined).
+  const declared = new Set((document.tags ?? []).map((tag) => tag.name));
+  for (const item of Object.values(document.paths)) {
+    for (const method of HTTP_METHODS) {
+      for (const tag of ((item as Json)[method] as { tags?: string[] } | undefined)?.tags ?? []) {
+        if (!declared.has(tag)) {
+          declared.add(tag);
+          (document.tags ??= []).push({ name: tag });
+        }
+      }
+    }
+  }
   const schemas = (components.schemas ?? {}) as Record<string, unknown>;
   inlineNullableRefs(document.paths, schemas);
   inlineNullableRefs(schemas, schemas);
