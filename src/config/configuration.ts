@@ -56,12 +56,18 @@ export const rateLimitConfig = registerAs('rateLimit', () => {
   };
 });
 
+export const messagesConfig = registerAs('messages', () => ({
+  /** Seconds after sending during which the sender may edit; 0 = no limit. */
+  editWindowSeconds: env().EDIT_WINDOW_SECONDS,
+}));
+
 export const configNamespaces = [
   appConfig,
   databaseConfig,
   redisConfig,
   authConfig,
   rateLimitConfig,
+  messagesConfig,
 ];
 
 export type AppConfig = ReturnType<typeof appConfig>;
@@ -69,6 +75,7 @@ export type DatabaseConfig = ReturnType<typeof databaseConfig>;
 export type RedisConfig = ReturnType<typeof redisConfig>;
 export type AuthConfig = ReturnType<typeof authConfig>;
 export type RateLimitConfig = ReturnType<typeof rateLimitConfig>;
+export type MessagesConfig = ReturnType<typeof messagesConfig>;
 
 export interface RootConfig {
   app: AppConfig;
@@ -76,4 +83,5 @@ export interface RootConfig {
   redis: RedisConfig;
   auth: AuthConfig;
   rateLimit: RateLimitConfig;
+  messages: MessagesConfig;
 }

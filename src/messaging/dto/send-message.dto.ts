@@ -1,5 +1,15 @@
 import { Transform } from 'class-transformer';
-import { IsIn, IsOptional, IsString, IsUUID, Length, Validate, ValidateIf } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Validate,
+  ValidateIf,
+} from 'class-validator';
 import type { MessageType } from '../../../libs/contracts/src';
 import { ContentRule } from './content.rule';
 
@@ -53,4 +63,24 @@ export class SendMessageDto {
   @IsString()
   @Length(1, 64)
   clientMessageID?: string;
+
+  /**
+   * A message of the same conversation the caller can read: this one becomes a reply in its thread
+   * (`threadRootID` is that message's thread root, or that message).
+   * @example 5b0c3a0e-0d1f-4f0e-9f41-3a8a1c2b7d10
+   */
+  @IsOptional()
+  @IsUUID('all', { message: 'replyToID must be a UUID' })
+  replyToID?: string;
+
+  /**
+   * Mentioned user ids (<= 50). Only current participants other than the sender are kept; others are
+   * dropped without an error.
+   * @example ["0f8fad5b-d9cb-469f-a165-70867728950e"]
+   */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsUUID('all', { each: true, message: 'each mention must be a user id (UUID)' })
+  mentions?: string[];
 }
