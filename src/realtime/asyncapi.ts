@@ -34,7 +34,11 @@ const schemas: Record<string, Schema> = {
       senderID: uuid,
       recipientID: { ...uuid, nullable: true },
       groupID: { ...uuid, nullable: true },
-      content: { type: 'string', minLength: 1, maxLength: 10000 },
+      content: {
+        type: 'string',
+        maxLength: 10000,
+        description: 'Empty only for a deleted message (a tombstone)',
+      },
       messageType: { type: 'string', enum: ['text', 'image', 'file'] },
       clientMessageID: { type: 'string', maxLength: 64, nullable: true },
       timestamp: time,
@@ -42,6 +46,29 @@ const schemas: Record<string, Schema> = {
       read: { type: 'boolean' },
       deliveredCount: { type: 'integer', description: 'Group messages only' },
       readCount: { type: 'integer', description: 'Group messages only' },
+      version: {
+        type: 'integer',
+        minimum: 1,
+        description: "The conversation's version when this message last changed",
+      },
+      editedAt: { ...time, nullable: true },
+      deleted: { type: 'boolean' },
+      replyToID: { ...uuid, nullable: true },
+      threadRootID: { ...uuid, nullable: true },
+      replyCount: { type: 'integer', minimum: 0 },
+      lastReplyAt: { ...time, nullable: true },
+      mentions: { type: 'array', items: uuid, maxItems: 50 },
+      reactions: {
+        type: 'array',
+        maxItems: 50,
+        description: 'Totals per emoji, in order of first use',
+        items: obj({
+          emoji: { type: 'string', maxLength: 64 },
+          count: { type: 'integer', minimum: 1 },
+          userIDs: { type: 'array', items: uuid },
+        }),
+      },
+      attachments: { type: 'array', items: { type: 'object' } },
     },
     [
       'id',
@@ -56,8 +83,23 @@ const schemas: Record<string, Schema> = {
       'timestamp',
       'delivered',
       'read',
+      'version',
+      'editedAt',
+      'deleted',
+      'replyToID',
+      'threadRootID',
+      'replyCount',
+      'lastReplyAt',
+      'mentions',
+      'reactions',
+      'attachments',
     ],
   ),
+  Changes: obj({
+    messages: { type: 'array', items: { $ref: '#/components/schemas/Message' }, maxItems: 100 },
+    version: { type: 'integer', minimum: 0 },
+    hasMore: { type: 'boolean' },
+  }),
   ErrorBody: obj(
     {
       code: { type: 'string', enum: Object.values(ErrorCode) },
@@ -94,6 +136,8 @@ const clientEvents: Record<keyof ClientToServerEvents, EventDoc> = {
         content: { type: 'string', minLength: 1, maxLength: 10000 },
         messageType: { type: 'string', enum: ['text', 'image', 'file'], default: 'text' },
         clientMessageID: { type: 'string', minLength: 1, maxLength: 64 },
+        replyToID: uuid,
+        mentions: { type: 'array', items: uuid, maxItems: 50 },
       },
       ['content'],
     ),
@@ -144,18 +188,71 @@ const clientEvents: Record<keyof ClientToServerEvents, EventDoc> = {
     ack: ackOf(obj({ status: { type: 'string', enum: ['online', 'away', 'offline'] } })),
   },
   sync: {
-    summary: 'Messages with seq > after, oldest first (limit 1-100, default 100).',
+    summary:
+      'With after: messages with seq > after, oldest first. With sinceVersion instead: the messages changed ' +
+      'since that version, as GET /api/conversations/{id}/changes (limit 1-100, default 100).',
+    payload: {
+      oneOf: [
+        obj(
+          {
+            conversationID: conversationRef,
+            after: seq,
+            limit: { type: 'integer', minimum: 1, maximum: 100, default: 100 },
+          },
+          ['conversationID', 'after'],
+        ),
+        obj(
+          {
+            conversationID: conversationRef,
+            sinceVersion: seq,
+            limit: { type: 'integer', minimum: 1, maximum: 100, default: 100 },
+          },
+          ['conversationID', 'sinceVersion'],
+        ),
+      ],
+    },
+    ack: {
+      oneOf: [
+        obj({
+          success: { const: true },
+          data: obj({
+            messages: { type: 'array', items: ref('Message'), maxItems: 100 },
+            hasMore: { type: 'boolean' },
+          }),
+        }),
+        obj({ success: { const: true }, data: ref('Changes') }),
+        ref('ErrorAck'),
+      ],
+    },
+  },
+  edit_message: {
+    summary:
+      'Edit a message (as PATCH /api/messages/{messageID}): the sender only; participants get message_updated.',
     payload: obj(
       {
-        conversationID: conversationRef,
-        after: seq,
-        limit: { type: 'integer', minimum: 1, maximum: 100, default: 100 },
+        messageID: uuid,
+        content: { type: 'string', minLength: 1, maxLength: 10000 },
+        mentions: { type: 'array', items: uuid, maxItems: 50 },
       },
-      ['conversationID', 'after'],
+      ['messageID', 'content'],
     ),
-    ack: ackOf(
-      obj({ messages: { type: 'array', items: ref('Message') }, hasMore: { type: 'boolean' } }),
-    ),
+    ack: ackOf(ref('Message')),
+  },
+  delete_message: {
+    summary:
+      'Delete a message (as DELETE /api/messages/{messageID}); idempotent; participants get message_deleted.',
+    payload: obj({ messageID: uuid }),
+    ack: ackOf({ type: 'null' }),
+  },
+  add_reaction: {
+    summary: 'React (as PUT /api/messages/{messageID}/reactions/{emoji}); idempotent.',
+    payload: obj({ messageID: uuid, emoji: { type: 'string', maxLength: 64 } }),
+    ack: ackOf(ref('Message')),
+  },
+  remove_reaction: {
+    summary: 'Take a reaction back (as DELETE /api/messages/{messageID}/reactions/{emoji}).',
+    payload: obj({ messageID: uuid, emoji: { type: 'string', maxLength: 64 } }),
+    ack: ackOf(ref('Message')),
   },
   ping: {
     summary: 'Liveness: acked, and a pong event follows.',
@@ -211,6 +308,18 @@ const serverEvents: Record<keyof ServerToClientEvents, EventDoc> = {
     payload: obj({ messages: { type: 'integer' }, syncRequired: { type: 'integer' } }),
   },
   pong: { summary: 'Answer to ping.', payload: obj({ timestamp: time }) },
+  message_updated: {
+    summary:
+      'An edit, a reaction change, or a thread root whose reply summary changed: the whole message in its new ' +
+      "state, to every participant's sockets. Apply only if its version is above the one held.",
+    payload: obj({ message: ref('Message') }),
+  },
+  message_deleted: {
+    summary:
+      "A message became a tombstone (same id and seq), to every participant's sockets. A version gap means " +
+      'sync with sinceVersion.',
+    payload: obj({ conversationID: uuid, id: uuid, seq, version: { type: 'integer', minimum: 1 } }),
+  },
   shutdown: {
     summary: 'The server is going down: the connection closes next; reconnect after a pause.',
     payload: obj({ reconnect: { const: true }, retryAfterMs: { type: 'integer' } }),
