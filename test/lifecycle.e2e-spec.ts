@@ -199,3 +199,48 @@ describe('message lifecycle over REST: edits, deletions, reactions', () => {
     });
   });
 });
+
+describe('message edits with EDIT_WINDOW_SECONDS', () => {
+  let app: TestApp;
+  let db: Client;
+  let alice: RegisteredUser;
+  let bob: RegisteredUser;
+
+  before(async () => {
+    app = await createTestApp({ env: { EDIT_WINDOW_SECONDS: '60' } });
+    db = new Client({ connectionString: app.databaseUrl });
+    await db.connect();
+    [alice, bob] = await Promise.all([registerUser(app, 'alice'), registerUser(app, 'bob')]);
+  });
+
+  after(async () => {
+    await db.end();
+    await app.close();
+  });
+
+  it('should let the sender edit inside the window and refuse with 403 past it', async () => {
+    const message = await sendHttp(app, alice, { recipientID: bob.id, content: 'fresh' });
+    await app
+      .http()
+      .patch(`/api/messages/${message.id}`)
+      .set('Authorization', alice.auth)
+      .send({ content: 'still fresh' })
+      .expect(200);
+    await db.query(`UPDATE messages SET created_at = now() - interval '61 seconds' WHERE id = $1`, [
+      message.id,
+    ]);
+    const late = await app
+      .http()
+      .patch(`/api/messages/${message.id}`)
+      .set('Authorization', alice.auth)
+      .send({ content: 'too late' })
+      .expect(403);
+    expect(late.body.error.code).toBe('FORBIDDEN');
+    // Deleting is not an edit: the window does not apply.
+    await app
+      .http()
+      .delete(`/api/messages/${message.id}`)
+      .set('Authorization', alice.auth)
+      .expect(204);
+  });
+});
