@@ -264,6 +264,31 @@ describe('message lifecycle over REST: replies, mentions, versions and changes',
     }
   });
 
+  it('should let exactly one of several concurrent new emoji take the 50th place', async () => {
+    const message = await sendHttp(app, alice, { groupID: group.id, content: 'crowded' });
+    for (let i = 0; i < 49; i += 1) {
+      await app
+        .http()
+        .put(`/api/messages/${message.id}/reactions/:f${i}:`)
+        .set('Authorization', alice.auth)
+        .expect(200);
+    }
+    const racers = [alice, bob, carol, alice, bob, carol];
+    const results = await Promise.all(
+      racers.map((user, i) =>
+        app
+          .http()
+          .put(`/api/messages/${message.id}/reactions/:late${i}:`)
+          .set('Authorization', user.auth),
+      ),
+    );
+    expect(results.map((r) => r.status).sort()).toEqual([200, 409, 409, 409, 409, 409]);
+    const feed = await changes(bob, group.id, message.version);
+    const final = feed.messages.find((m) => m.id === message.id) as Message;
+    expect(final.reactions).toHaveLength(50);
+    expect(final.version).toBe(message.version + 50);
+  });
+
   it('should end a delete racing an edit as a tombstone whatever the order', async () => {
     for (let i = 0; i < 5; i += 1) {
       const message = await sendHttp(app, bob, { groupID: group.id, content: `doomed ${i}` });
@@ -281,6 +306,19 @@ describe('message lifecycle over REST: replies, mentions, versions and changes',
       const final = feed.messages.find((m) => m.id === message.id) as Message;
       expect(final).toMatchObject({ deleted: true, content: '' });
       expect(final.version).toBe(message.version + (edited.status === 200 ? 2 : 1));
+      const db = new Client({ connectionString: app.databaseUrl });
+      await db.connect();
+      try {
+        const stored = await db.query(
+          `SELECT m.content, cardinality(m.mentions) AS mentions,
+                  (SELECT count(*)::int FROM message_edits e WHERE e.message_id = m.id) AS edits
+             FROM messages m WHERE m.id = $1`,
+          [message.id],
+        );
+        expect(stored.rows[0]).toEqual({ content: '', mentions: 0, edits: 0 });
+      } finally {
+        await db.end();
+      }
     }
   });
 });
