@@ -9,7 +9,7 @@ export class ReactionDto {
   /** @example 2 */
   count!: number;
   /** Who reacted, in the order they did. */
-  @ApiProperty({ type: [String], format: 'uuid', maxItems: 100_000 })
+  @ApiProperty({ type: [String], format: 'uuid', maxLength: 36, maxItems: 100_000 })
   userIDs!: string[];
 }
 
@@ -44,19 +44,30 @@ export class MessageDto {
   readCount?: number;
   /** The conversation's version when this message last changed. @example 57 */
   version!: number;
-  /** Null until edited. @example 2026-01-15T10:31:00.000Z */
+  /** Null until edited. */
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    maxLength: 30,
+    nullable: true,
+    example: '2026-01-15T10:31:00.000Z',
+  })
   editedAt!: string | null;
   /** A tombstone: content "", no reactions, mentions or attachments; same id and seq. @example false */
   deleted!: boolean;
   /** The message this one replies to. */
+  @ApiProperty({ type: String, format: 'uuid', maxLength: 36, nullable: true, example: null })
   replyToID!: string | null;
   /** The top message of the thread (null unless a reply). */
+  @ApiProperty({ type: String, format: 'uuid', maxLength: 36, nullable: true, example: null })
   threadRootID!: string | null;
   /** Thread roots: how many replies. @example 0 */
   replyCount!: number;
+  /** Thread roots: when the newest reply was sent. */
+  @ApiProperty({ type: String, format: 'date-time', maxLength: 30, nullable: true, example: null })
   lastReplyAt!: string | null;
   /** Mentioned user ids (current participants other than the sender). */
-  @ApiProperty({ type: [String], format: 'uuid', maxItems: 50 })
+  @ApiProperty({ type: [String], format: 'uuid', maxLength: 36, maxItems: 50, example: [] })
   mentions!: string[];
   /** Totals per emoji, in order of first use. */
   @ApiProperty({ type: [ReactionDto], maxItems: 50 })
