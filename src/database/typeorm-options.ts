@@ -10,6 +10,7 @@ import { MessageReactionEntity } from '../messaging/entities/message-reaction.en
 import { UserEntity } from '../users/entities/user.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-InitialSchema';
 import { PostMessagesFunction1764000000001 } from './migrations/1764000000001-PostMessagesFunction';
+import { SessionPreviousTokenHash1764000000010 } from './migrations/1764000000010-SessionPreviousTokenHash';
 import { MessageLifecycle1764000000020 } from './migrations/1764000000020-MessageLifecycle';
 
 export const ENTITIES = [
@@ -27,6 +28,7 @@ export const ENTITIES = [
 export const MIGRATIONS = [
   InitialSchema1764000000000,
   PostMessagesFunction1764000000001,
+  SessionPreviousTokenHash1764000000010,
   MessageLifecycle1764000000020,
 ];
 

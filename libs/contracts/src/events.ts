@@ -66,10 +66,16 @@ export interface SyncRequiredEvent {
   upTo: number;
 }
 
-/** With `after`: messages by seq. With `sinceVersion` instead: what `changes` returns. */
-export type SyncRequest =
-  | { conversationID: string; after: number; limit?: number }
-  | { conversationID: string; sinceVersion: number; limit?: number };
+/**
+ * Exactly one of `after` (messages with a greater seq, oldest first) and `sinceVersion` (what
+ * `GET /api/conversations/{id}/changes` returns).
+ */
+export interface SyncRequest {
+  conversationID: string;
+  after?: number;
+  sinceVersion?: number;
+  limit?: number;
+}
 
 export interface MessageRef {
   messageID: string;

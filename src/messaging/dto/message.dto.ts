@@ -1,8 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { MessageType } from '../../../libs/contracts/src';
+import type {
+  ConversationSummary,
+  Message,
+  MessageType,
+  ReactionSummary,
+  UnreadConversation,
+  UnreadSummary,
+} from '../../../libs/contracts/src';
 import { PublicUserDto } from '../../users/dto/user.dto';
 
-export class ReactionDto {
+export class ReactionDto implements ReactionSummary {
   /** The normalised emoji (NFC, U+FE0F removed) or a :short_name:. @example 👍 */
   @ApiProperty({ maxLength: 64, example: '👍' })
   emoji!: string;
@@ -13,7 +20,7 @@ export class ReactionDto {
   userIDs!: string[];
 }
 
-export class MessageDto {
+export class MessageDto implements Message {
   /** @example 5b0c3a0e-0d1f-4f0e-9f41-3a8a1c2b7d10 */
   id!: string;
   /** @example 9b2f6a1e-3c4d-4e5f-8a9b-0c1d2e3f4a5b */
@@ -77,7 +84,7 @@ export class MessageDto {
   attachments!: unknown[];
 }
 
-export class UnreadConversationDto {
+export class UnreadConversationDto implements UnreadConversation {
   conversationID!: string;
   /** @example 3 */
   unreadCount!: number;
@@ -89,7 +96,7 @@ export class UnreadConversationDto {
   mentionCount!: number;
 }
 
-export class UnreadSummaryDto {
+export class UnreadSummaryDto implements UnreadSummary {
   /** @example 3 */
   total!: number;
   /** Sum of mentionCount. @example 1 */
@@ -112,7 +119,7 @@ export class ConversationGroupDto {
   visibility!: 'public' | 'private';
 }
 
-export class ConversationDto {
+export class ConversationDto implements ConversationSummary {
   id!: string;
   @ApiProperty({ enum: ['direct', 'group'] })
   type!: 'direct' | 'group';

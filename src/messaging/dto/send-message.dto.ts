@@ -10,13 +10,13 @@ import {
   Validate,
   ValidateIf,
 } from 'class-validator';
-import type { MessageType } from '../../../libs/contracts/src';
+import type { MessageType, SendMessageRequest } from '../../../libs/contracts/src';
 import { ContentRule } from './content.rule';
 
 export const MESSAGE_TYPES: MessageType[] = ['text', 'image', 'file'];
 
 /** The same body over HTTP (`POST /api/messages/send`) and the socket (`send_message`). */
-export class SendMessageDto {
+export class SendMessageDto implements SendMessageRequest {
   /**
    * The other user, for a direct message. Exactly one of `recipientID` / `groupID`.
    * @example 0f8fad5b-d9cb-469f-a165-70867728950e

@@ -1,8 +1,9 @@
 import { ArrayMaxSize, IsArray, IsOptional, IsString, IsUUID, Validate } from 'class-validator';
+import type { EditMessageRequest } from '../../../../libs/contracts/src';
 import { ContentRule } from '../../dto/content.rule';
 
 /** `PATCH /api/messages/{messageID}`; the socket's `edit_message` adds `messageID`. */
-export class EditMessageDto {
+export class EditMessageDto implements EditMessageRequest {
   /**
    * The new content: 1-10,000 Unicode code points, no NUL characters.
    * @example Hello again (edited)
