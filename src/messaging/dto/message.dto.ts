@@ -1,3 +1,5 @@
+import { ApiDateTime, ApiUuid } from '../../common/http/api-docs';
+import { MAX_CONTENT_CODE_POINTS } from './content.rule';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type {
   ConversationSummary,
@@ -22,22 +24,30 @@ export class ReactionDto implements ReactionSummary {
 
 export class MessageDto implements Message {
   /** @example 5b0c3a0e-0d1f-4f0e-9f41-3a8a1c2b7d10 */
+  @ApiUuid()
   id!: string;
   /** @example 9b2f6a1e-3c4d-4e5f-8a9b-0c1d2e3f4a5b */
+  @ApiUuid()
   conversationID!: string;
   /** Position in the conversation: 1, 2, 3 ... with no gaps. @example 42 */
   seq!: number;
+  @ApiUuid()
   senderID!: string;
   /** Direct messages: the recipient; group messages: null. */
+  @ApiUuid({ nullable: true })
   recipientID!: string | null;
   /** Group messages: the group; direct messages: null. */
+  @ApiUuid({ nullable: true })
   groupID!: string | null;
   /** @example Hello, how are you? */
+  @ApiProperty({ minLength: 1, maxLength: MAX_CONTENT_CODE_POINTS })
   content!: string;
   @ApiProperty({ enum: ['text', 'image', 'file'], example: 'text' })
   messageType!: MessageType;
+  @ApiProperty({ type: String, minLength: 1, maxLength: 64, nullable: true })
   clientMessageID!: string | null;
   /** @example 2026-01-15T10:30:00.000Z */
+  @ApiDateTime()
   timestamp!: string;
   /** Direct: the recipient received it. Group: every current member other than the sender did. */
   delivered!: boolean;
@@ -52,26 +62,20 @@ export class MessageDto implements Message {
   /** The conversation's version when this message last changed. @example 57 */
   version!: number;
   /** Null until edited. */
-  @ApiProperty({
-    type: String,
-    format: 'date-time',
-    maxLength: 30,
-    nullable: true,
-    example: '2026-01-15T10:31:00.000Z',
-  })
+  @ApiDateTime({ nullable: true, example: '2026-01-15T10:31:00.000Z' })
   editedAt!: string | null;
   /** A tombstone: content "", no reactions, mentions or attachments; same id and seq. @example false */
   deleted!: boolean;
   /** The message this one replies to. */
-  @ApiProperty({ type: String, format: 'uuid', maxLength: 36, nullable: true, example: null })
+  @ApiUuid({ nullable: true, example: null })
   replyToID!: string | null;
   /** The top message of the thread (null unless a reply). */
-  @ApiProperty({ type: String, format: 'uuid', maxLength: 36, nullable: true, example: null })
+  @ApiUuid({ nullable: true, example: null })
   threadRootID!: string | null;
   /** Thread roots: how many replies. @example 0 */
   replyCount!: number;
   /** Thread roots: when the newest reply was sent. */
-  @ApiProperty({ type: String, format: 'date-time', maxLength: 30, nullable: true, example: null })
+  @ApiDateTime({ nullable: true, example: null })
   lastReplyAt!: string | null;
   /** Mentioned user ids (current participants other than the sender). */
   @ApiProperty({ type: [String], format: 'uuid', maxLength: 36, maxItems: 50, example: [] })
@@ -85,6 +89,7 @@ export class MessageDto implements Message {
 }
 
 export class UnreadConversationDto implements UnreadConversation {
+  @ApiUuid()
   conversationID!: string;
   /** @example 3 */
   unreadCount!: number;
@@ -105,6 +110,7 @@ export class UnreadSummaryDto implements UnreadSummary {
 }
 
 export class ReadMarkerDto {
+  @ApiUuid()
   conversationID!: string;
   /** The caller's read marker after the call. @example 42 */
   seq!: number;
@@ -113,13 +119,16 @@ export class ReadMarkerDto {
 }
 
 export class ConversationGroupDto {
+  @ApiUuid()
   id!: string;
+  @ApiProperty({ minLength: 1, maxLength: 100 })
   name!: string;
   @ApiProperty({ enum: ['public', 'private'] })
   visibility!: 'public' | 'private';
 }
 
 export class ConversationDto implements ConversationSummary {
+  @ApiUuid()
   id!: string;
   @ApiProperty({ enum: ['direct', 'group'] })
   type!: 'direct' | 'group';
@@ -135,5 +144,6 @@ export class ConversationDto implements ConversationSummary {
   unreadCount!: number;
   lastReadSeq!: number;
   /** Time of the last message (or creation). */
+  @ApiDateTime()
   updatedAt!: string;
 }

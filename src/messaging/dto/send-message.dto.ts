@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -7,11 +8,12 @@ import {
   IsString,
   IsUUID,
   Length,
+  Matches,
   Validate,
   ValidateIf,
 } from 'class-validator';
 import type { MessageType, SendMessageRequest } from '../../../libs/contracts/src';
-import { ContentRule } from './content.rule';
+import { ContentRule, MAX_CONTENT_CODE_POINTS } from './content.rule';
 
 export const MESSAGE_TYPES: MessageType[] = ['text', 'image', 'file'];
 
@@ -41,6 +43,7 @@ export class SendMessageDto implements SendMessageRequest {
    * 1-10,000 Unicode code points; no NUL characters.
    * @example Hello, how are you?
    */
+  @ApiProperty({ minLength: 1, maxLength: MAX_CONTENT_CODE_POINTS })
   @IsString()
   @Validate(ContentRule)
   content!: string;
@@ -54,14 +57,18 @@ export class SendMessageDto implements SendMessageRequest {
   messageType?: MessageType;
 
   /**
-   * Idempotency key chosen by the client (<= 64 characters): a resend with the same key returns the
-   * first message instead of storing a second copy.
+   * Idempotency key chosen by the client (<= 64 characters, no control characters or lone
+   * surrogates): a resend with the same key returns the first message instead of storing a second
+   * copy.
    * @example 3f1c2d9a-client-42
    */
   @IsOptional()
   @Transform(({ value }: { value: unknown }) => (value === null ? undefined : value))
   @IsString()
   @Length(1, 64)
+  @Matches(/^[^\p{Cc}\p{Cs}]+$/u, {
+    message: 'clientMessageID must not contain control characters or lone surrogates',
+  })
   clientMessageID?: string;
 
   /**
