@@ -176,11 +176,17 @@ describe('message lifecycle over REST: edits, deletions, reactions', () => {
 
   it('should refuse anything but one emoji or a :short_name: with 400', async () => {
     const message = await sendHttp(app, alice, { recipientID: bob.id, content: 'emoji rules' });
-    for (const bad of ['👍👍', 'a', ':Bad:', 'thumbs', '  ', '%']) {
+    for (const bad of ['👍👍', 'a', ':Bad:', 'thumbs', '  ', '%', '👍'.repeat(40)]) {
       const response = await react(bob, message.id, bad);
       expect(response.status).toBe(400);
       expect(response.body.error.code).toBe('VALIDATION_FAILED');
     }
+    const broken = await app
+      .http()
+      .put(`/api/messages/${message.id}/reactions/%E0%A4%A`)
+      .set('Authorization', bob.auth);
+    expect(broken.status).toBe(400);
+    expect(broken.body.success).toBe(false);
   });
 
   it('should hold at most 50 distinct emoji on a message (the 51st is 409)', async () => {
