@@ -1,4 +1,4 @@
-import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, ForeignKey, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { bigintToNumber } from '../../database/transformers';
 
 /** A previous content of an edited message (the content and mentions it had before `replacedAt`). */
@@ -9,6 +9,7 @@ export class MessageEditEntity {
   id!: string;
 
   @Column({ name: 'message_id', type: 'uuid' })
+  @ForeignKey('MessageEntity', { name: 'FK_message_edits_message', onDelete: 'CASCADE' })
   messageId!: string;
 
   @Column({ type: 'text' })

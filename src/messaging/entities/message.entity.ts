@@ -62,10 +62,12 @@ export class MessageEntity {
   deletedAt!: Date | null;
 
   @Column({ name: 'reply_to_id', type: 'uuid', nullable: true })
+  @ForeignKey('MessageEntity', { name: 'FK_messages_reply_to', onDelete: 'SET NULL' })
   replyToId!: string | null;
 
   /** The top message of the thread this reply belongs to. */
   @Column({ name: 'thread_root_id', type: 'uuid', nullable: true })
+  @ForeignKey('MessageEntity', { name: 'FK_messages_thread_root', onDelete: 'SET NULL' })
   threadRootId!: string | null;
 
   @Column({ name: 'reply_count', type: 'integer', default: 0 })
