@@ -75,6 +75,11 @@ export const rateLimitConfig = registerAs('rateLimit', () => {
   };
 });
 
+export const messagesConfig = registerAs('messages', () => ({
+  /** Seconds after sending during which the sender may edit; 0 = no limit. */
+  editWindowSeconds: env().EDIT_WINDOW_SECONDS,
+}));
+
 export const configNamespaces = [
   appConfig,
   databaseConfig,
@@ -82,6 +87,7 @@ export const configNamespaces = [
   redisConfig,
   authConfig,
   rateLimitConfig,
+  messagesConfig,
 ];
 
 export type AppConfig = ReturnType<typeof appConfig>;
@@ -90,6 +96,7 @@ export type MessagingConfig = ReturnType<typeof messagingConfig>;
 export type RedisConfig = ReturnType<typeof redisConfig>;
 export type AuthConfig = ReturnType<typeof authConfig>;
 export type RateLimitConfig = ReturnType<typeof rateLimitConfig>;
+export type MessagesConfig = ReturnType<typeof messagesConfig>;
 
 export interface RootConfig {
   app: AppConfig;
@@ -98,4 +105,5 @@ export interface RootConfig {
   redis: RedisConfig;
   auth: AuthConfig;
   rateLimit: RateLimitConfig;
+  messages: MessagesConfig;
 }

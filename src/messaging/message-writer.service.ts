@@ -21,10 +21,15 @@ export interface PendingSend {
   content: string;
   messageType: MessageType;
   clientMessageId: string | null;
+  replyToId?: string | null;
+  /** As given (deduplicated); the database keeps the active participants other than the sender. */
+  mentions?: string[] | null;
 }
 
 export interface WrittenMessage {
   row: MessageRow;
+  /** A reply's thread root after this batch bumped it (set on the batch's last reply to it). */
+  root: MessageRow | null;
   /** Active participants other than the sender at commit time. */
   recipientIds: string[];
   /** True when the clientMessageID was already stored: this is the first message again. */
@@ -233,7 +238,8 @@ export class MessageWriter implements BeforeApplicationShutdown {
     const now = new Date();
     const rows = await this.dataSource.query<PostedRow[]>(
       `SELECT * FROM post_messages($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[],
-                                   $6::text[], $7::varchar[], $8::varchar[], $9::timestamptz)`,
+                                   $6::text[], $7::varchar[], $8::varchar[], $9::uuid[], $10::text[],
+                                   $11::timestamptz)`,
       [
         batch.map(() => randomUUID()),
         batch.map((send) => send.conversationId),
@@ -243,14 +249,19 @@ export class MessageWriter implements BeforeApplicationShutdown {
         batch.map((send) => send.content),
         batch.map((send) => send.messageType),
         batch.map((send) => send.clientMessageId),
+        batch.map((send) => send.replyToId ?? null),
+        batch.map((send) => (send.mentions?.length ? `{${send.mentions.join(',')}}` : null)),
         now,
       ],
     );
     const participants = new Map<string, string[]>();
     const bySend = new Map<number, PostedRow>();
+    const roots = new Map<number, PostedRow>();
     for (const row of rows) {
       if (row.kind === 'participants') {
         participants.set(row.m_conversation_id as string, row.participants ?? []);
+      } else if (row.kind === 'root') {
+        roots.set(row.ord, row);
       } else {
         bySend.set(row.ord, row);
       }
@@ -265,22 +276,21 @@ export class MessageWriter implements BeforeApplicationShutdown {
       if (row.kind === 'conflict') {
         return AppError.conflict('clientMessageID was already used for a different message');
       }
+      if (row.kind === 'invalid_reply') {
+        return AppError.validation('replyToID must be a message of this conversation', [
+          {
+            field: 'replyToID',
+            message: 'replyToID must be a readable message of this conversation',
+          },
+        ]);
+      }
       const recipientIds = (participants.get(send.conversationId) ?? []).filter(
         (id) => id !== send.senderId,
       );
+      const root = roots.get(index + 1);
       return {
-        row: {
-          id: row.m_id as string,
-          conversation_id: row.m_conversation_id as string,
-          seq: Number(row.m_seq),
-          sender_id: row.m_sender_id as string,
-          recipient_id: row.m_recipient_id,
-          group_id: row.m_group_id,
-          content: row.m_content as string,
-          message_type: row.m_message_type as MessageType,
-          client_message_id: row.m_client_message_id,
-          created_at: row.m_created_at as Date,
-        },
+        row: toRow(row),
+        root: root ? toRow(root) : null,
         recipientIds,
         replay: row.kind === 'replay',
       };
@@ -288,10 +298,36 @@ export class MessageWriter implements BeforeApplicationShutdown {
   }
 }
 
-/** A row of `post_messages`: one per send (ord = its 1-based position) and one per conversation. */
+function toRow(row: PostedRow): MessageRow {
+  return {
+    id: row.m_id as string,
+    conversation_id: row.m_conversation_id as string,
+    seq: Number(row.m_seq),
+    sender_id: row.m_sender_id as string,
+    recipient_id: row.m_recipient_id,
+    group_id: row.m_group_id,
+    content: row.m_content as string,
+    message_type: row.m_message_type as MessageType,
+    client_message_id: row.m_client_message_id,
+    created_at: row.m_created_at as Date,
+    version: Number(row.m_version),
+    edited_at: row.m_edited_at,
+    deleted_at: row.m_deleted_at,
+    reply_to_id: row.m_reply_to_id,
+    thread_root_id: row.m_thread_root_id,
+    reply_count: Number(row.m_reply_count ?? 0),
+    last_reply_at: row.m_last_reply_at,
+    mentions: row.m_mentions ?? [],
+  };
+}
+
+/**
+ * A row of `post_messages`: one per send (ord = its 1-based position), one per thread root the batch
+ * changed (ord = its last reply's) and one per conversation.
+ */
 interface PostedRow {
   ord: number;
-  kind: 'created' | 'replay' | 'conflict' | 'forbidden' | 'participants';
+  kind: 'created' | 'replay' | 'conflict' | 'forbidden' | 'invalid_reply' | 'root' | 'participants';
   m_id: string | null;
   m_conversation_id: string | null;
   m_seq: string | null;
@@ -302,5 +338,13 @@ interface PostedRow {
   m_message_type: string | null;
   m_client_message_id: string | null;
   m_created_at: Date | null;
+  m_version: string | null;
+  m_edited_at: Date | null;
+  m_deleted_at: Date | null;
+  m_reply_to_id: string | null;
+  m_thread_root_id: string | null;
+  m_reply_count: number | null;
+  m_last_reply_at: Date | null;
+  m_mentions: string[] | null;
   participants: string[] | null;
 }
