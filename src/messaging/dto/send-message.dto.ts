@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   IsIn,
@@ -10,7 +11,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import type { MessageType } from '../../../libs/contracts/src';
-import { ContentRule } from './content.rule';
+import { ContentRule, MAX_CONTENT_CODE_POINTS } from './content.rule';
 
 export const MESSAGE_TYPES: MessageType[] = ['text', 'image', 'file'];
 
@@ -40,6 +41,7 @@ export class SendMessageDto {
    * 1-10,000 Unicode code points; no NUL characters.
    * @example Hello, how are you?
    */
+  @ApiProperty({ minLength: 1, maxLength: MAX_CONTENT_CODE_POINTS })
   @IsString()
   @Validate(ContentRule)
   content!: string;
@@ -58,11 +60,17 @@ export class SendMessageDto {
    * copy.
    * @example 3f1c2d9a-client-42
    */
+  // Documented without \p{...} (a Unicode-mode regex most OpenAPI tools cannot run): control
+  // characters only; the server also refuses lone surrogates (see the description).
+  @ApiProperty({ required: false, pattern: '^[^\\u0000-\\u001F\\u007F-\\u009F]+$' })
   @IsOptional()
   @Transform(({ value }: { value: unknown }) => (value === null ? undefined : value))
   @IsString()
   @Length(1, 64)
-  @Matches(/^[^\p{Cc}\p{Cs}]+$/u, {
+  // Lone surrogates are refused for every string by the input sanity pass; \p{} classes would not
+  // survive into the OpenAPI pattern, so control characters are spelled out.
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
+  @Matches(/^[^\u0000-\u001f\u007f-\u009f]+$/, {
     message: 'clientMessageID must not contain control characters or lone surrogates',
   })
   clientMessageID?: string;
