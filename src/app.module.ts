@@ -17,6 +17,7 @@ import { validateEnv } from './config/env.schema';
 import { DatabaseModule } from './database/database.module';
 import { GroupsModule } from './groups/groups.module';
 import { HealthModule } from './health/health.module';
+import { MessageLifecycleModule } from './messaging/lifecycle/lifecycle.module';
 import { MessagingModule } from './messaging/messaging.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -86,6 +87,7 @@ import { UsersModule } from './users/users.module';
     UsersModule,
     GroupsModule,
     MessagingModule,
+    MessageLifecycleModule,
     PresenceModule,
     RealtimeModule,
   ],

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { GroupsModule } from '../groups/groups.module';
+import { MessageLifecycleModule } from '../messaging/lifecycle/lifecycle.module';
 import { MessagingModule } from '../messaging/messaging.module';
 import { PresenceModule } from '../presence/presence.module';
 import { CatchUpService } from './catch-up.service';
@@ -18,7 +19,7 @@ import { TypingService } from './typing.service';
  * feature modules and knows no SQL; no feature module imports it.
  */
 @Module({
-  imports: [AuthModule, MessagingModule, GroupsModule, PresenceModule],
+  imports: [AuthModule, MessagingModule, MessageLifecycleModule, GroupsModule, PresenceModule],
   providers: [
     RealtimeDelivery,
     SocketAuthMiddleware,

@@ -37,6 +37,15 @@ export interface SendMessageRequest {
   content: string;
   messageType?: MessageType;
   clientMessageID?: string;
+  /** A message of the same conversation: this one becomes a reply in its thread. */
+  replyToID?: string;
+  /** User ids (<= 50); only current participants other than the sender are kept. */
+  mentions?: string[];
+}
+
+export interface EditMessageRequest {
+  content: string;
+  mentions?: string[];
 }
 
 export interface MarkConversationReadRequest {
