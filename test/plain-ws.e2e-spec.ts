@@ -208,6 +208,21 @@ describe('plain WebSocket (SPEC 5b)', () => {
       await client.flush();
     });
 
+    it('should run the lifecycle events too: an edit is acked and pushed as message_updated', async () => {
+      const recipient = await connect(bob);
+      await recipient.event('caught_up');
+      const sent = await client.request('send_message', { recipientID: bob.id, content: 'typo' });
+      const id = (sent.data as Message).id;
+      const edited = await client.request('edit_message', { messageID: id, content: 'fixed' });
+      expect(edited).toMatchObject({ success: true, data: { id, content: 'fixed' } });
+      const update = await recipient.event(
+        'message_updated',
+        (u) => (u as { message: Message }).message.id === id,
+      );
+      expect((update.data as { message: Message }).message.content).toBe('fixed');
+      recipient.close();
+    });
+
     it('should run the other client events: delivered, read, sync, set_status', async () => {
       const seq = (await sendHttp(app, bob, { recipientID: alice.id, content: 'to confirm' })).seq;
       const delivered = await client.request('message_delivered', { conversationID, seq });
