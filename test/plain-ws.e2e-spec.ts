@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { JwtService } from '@nestjs/jwt';
 import { expect } from 'expect';
+import { Client } from 'pg';
 import { WebSocket } from 'ws';
 import type { Message, PresenceEvent, TypingEvent } from '../libs/contracts/src';
 import { PresenceService } from '../src/presence/presence.service';
@@ -207,6 +208,21 @@ describe('plain WebSocket (SPEC 5b)', () => {
       await client.flush();
     });
 
+    it('should run the lifecycle events too: an edit is acked and pushed as message_updated', async () => {
+      const recipient = await connect(bob);
+      await recipient.event('caught_up');
+      const sent = await client.request('send_message', { recipientID: bob.id, content: 'typo' });
+      const id = (sent.data as Message).id;
+      const edited = await client.request('edit_message', { messageID: id, content: 'fixed' });
+      expect(edited).toMatchObject({ success: true, data: { id, content: 'fixed' } });
+      const update = await recipient.event(
+        'message_updated',
+        (u) => (u as { message: Message }).message.id === id,
+      );
+      expect((update.data as { message: Message }).message.content).toBe('fixed');
+      recipient.close();
+    });
+
     it('should run the other client events: delivered, read, sync, set_status', async () => {
       const seq = (await sendHttp(app, bob, { recipientID: alice.id, content: 'to confirm' })).seq;
       const delivered = await client.request('message_delivered', { conversationID, seq });
@@ -365,12 +381,25 @@ describe('plain WebSocket (SPEC 5b)', () => {
       const carol = await registerUser(own, 'carol');
       const client = await PlainWsClient.connect(own.baseUrl, carol.accessToken);
       await client.event('caught_up');
-      await own.close();
+      await own.app.close();
       expect((await client.event('shutdown')).data).toEqual({
         reconnect: true,
         retryAfterMs: 1000,
       });
       expect((await client.closedWithin()).code).toBe(1012);
+      // The plain connection counted for presence up to the end: lastSeen is written.
+      const db = new Client({ connectionString: own.databaseUrl });
+      await db.connect();
+      try {
+        const { rows } = await db.query<{ last_seen: Date | null }>(
+          'SELECT last_seen FROM users WHERE id = $1',
+          [carol.id],
+        );
+        expect(rows[0].last_seen).not.toBeNull();
+      } finally {
+        await db.end();
+        await own.close().catch(() => undefined);
+      }
     });
   });
 });

@@ -9,7 +9,7 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import { OnEvent } from '@nestjs/event-emitter';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { type Ack, ErrorCode } from '../../../libs/contracts/src';
+import { type Ack, ERROR_STATUS, ErrorCode } from '../../../libs/contracts/src';
 import { TokenService } from '../../auth/token.service';
 import type { AuthenticatedUser } from '../../common/decorators/current-user.decorator';
 import { AppError } from '../../common/errors/app-error';
@@ -31,10 +31,6 @@ import { refuseUpgrade, routePlainWsUpgrades } from './upgrade-router';
 
 /** ws's own frame limit: above the 64 KiB the codec enforces, so an oversize frame is answered, not fatal. */
 export const PLAIN_WS_MAX_PAYLOAD = 1024 * 1024;
-
-/** SPEC 3's "try again" answer (not in the shared ErrorCode list yet). */
-const UNAVAILABLE = 'UNAVAILABLE';
-const UNAVAILABLE_STATUS = 503;
 
 /** RFC 6455 close codes used here. */
 const CLOSE_POLICY_VIOLATION = 1008;
@@ -139,8 +135,8 @@ export class PlainWsTransport implements OnApplicationBootstrap, BeforeApplicati
     if (this.closing) {
       refuseUpgrade(
         socket,
-        UNAVAILABLE_STATUS,
-        { code: UNAVAILABLE, message: 'Shutting down; reconnect to another instance' },
+        ERROR_STATUS[ErrorCode.UNAVAILABLE],
+        { code: ErrorCode.UNAVAILABLE, message: 'Shutting down; reconnect to another instance' },
         { 'Retry-After': '1' },
       );
       return;
@@ -155,15 +151,19 @@ export class PlainWsTransport implements OnApplicationBootstrap, BeforeApplicati
       },
       (error: unknown) => {
         if (error instanceof AppError) {
-          refuseUpgrade(socket, error.status, { code: error.code, message: error.message });
+          const retry =
+            error.code === ErrorCode.UNAVAILABLE || error.retryAfterSeconds !== undefined
+              ? { 'Retry-After': String(Math.ceil(error.retryAfterSeconds ?? 1)) }
+              : undefined;
+          refuseUpgrade(socket, error.status, { code: error.code, message: error.message }, retry);
           return;
         }
         // The token may be fine: the session store could not be asked. Never a 401 for that.
         this.logger.warn(`Upgrade check failed: ${String(error)}`);
         refuseUpgrade(
           socket,
-          UNAVAILABLE_STATUS,
-          { code: UNAVAILABLE, message: 'Could not check the token; try again' },
+          ERROR_STATUS[ErrorCode.UNAVAILABLE],
+          { code: ErrorCode.UNAVAILABLE, message: 'Could not check the token; try again' },
           { 'Retry-After': '1' },
         );
       },
