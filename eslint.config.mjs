@@ -17,6 +17,8 @@ export default tseslint.config(
       'bench/**',
       '.test-build/**',
       '.tmp/**',
+      'libs/*/dist/**',
+      'libs/sdk/scripts/**',
     ],
   },
   eslint.configs.recommended,

@@ -1,5 +1,6 @@
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import {
+  ERROR_STATUS,
   WS_PATH,
   type Ack,
   type ClientToServerEvents,
@@ -8,9 +9,28 @@ import {
   type ServerToClientEvents,
   type SyncResult,
 } from '../../contracts/src';
-import { ApiError } from './http-client';
+import { ApiError, type ApiErrorCode } from './api-error';
+import {
+  backoffDelay,
+  hintedDelay,
+  resolveRetryOptions,
+  withRetry,
+  type ResolvedRetryOptions,
+  type RetryOptions,
+} from './retry';
 
 export type TypedSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+export type SocketFactory = (
+  url: string,
+  options: Partial<ManagerOptions & SocketOptions>,
+) => TypedSocket;
+
+export interface ReconnectOptions {
+  /** First delay of the jittered exponential backoff, in ms (default 1,000). */
+  baseDelayMs?: number;
+  /** Its cap, in ms (default 30,000). */
+  maxDelayMs?: number;
+}
 
 export interface RealtimeOptions {
   baseUrl: string;
@@ -20,9 +40,20 @@ export interface RealtimeOptions {
   confirmDelivery?: boolean;
   /** Last seq already held per conversation (e.g. from local storage), to detect gaps from the start. */
   lastSeqs?: Record<string, number>;
-  /** Ack timeout per attempt of a send, in ms (default 10,000); a send is tried up to 3 times. */
+  /** Ack timeout per try of a request, in ms (default 10,000). */
   ackTimeoutMs?: number;
+  /** How sends are retried on `UNAVAILABLE`, `RATE_LIMITED` and ack timeouts (same clientMessageID). */
+  retry?: RetryOptions;
+  /** Reconnect backoff (jittered, exponential) when the connection drops or is refused for now. */
+  reconnect?: ReconnectOptions;
+  /**
+   * Called once when the server refuses the token on a reconnect; resolve to retry with the new token
+   * returned by `token()`, reject to give up (MessagingClient passes its refresh).
+   */
+  refreshToken?: () => Promise<unknown>;
   socketOptions?: Partial<ManagerOptions & SocketOptions>;
+  /** Creates the socket (default socket.io-client's `io`); tests pass a fake transport. */
+  createSocket?: SocketFactory;
 }
 
 interface ConversationState {
@@ -52,14 +83,37 @@ export class RealtimeSession {
   private readonly confirmDelivery: boolean;
   private readonly ackTimeoutMs: number;
 
+  private readonly retry: ResolvedRetryOptions;
+  private readonly reconnect: Required<ReconnectOptions>;
+  private readonly refreshToken?: () => Promise<unknown>;
+  private reconnectAttempt = 0;
+  private reconnectTimer: unknown = undefined;
+  private shutdownHintMs: number | undefined;
+  private refreshed = false;
+  private closed = false;
+  private failure: Error | undefined;
+  private readonly waiters = new Set<{ resolve: () => void; reject: (error: Error) => void }>();
+
   constructor(options: RealtimeOptions) {
     this.confirmDelivery = options.confirmDelivery ?? true;
     this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
+    this.retry = resolveRetryOptions(options.retry);
+    this.reconnect = {
+      baseDelayMs: options.reconnect?.baseDelayMs ?? 1_000,
+      maxDelayMs: options.reconnect?.maxDelayMs ?? 30_000,
+    };
+    this.refreshToken = options.refreshToken;
     for (const [conversationId, seq] of Object.entries(options.lastSeqs ?? {})) {
       this.state(conversationId).last = seq;
     }
-    this.socket = io(options.baseUrl, {
+    const create: SocketFactory =
+      options.createSocket ?? ((url, socketOptions) => io(url, socketOptions));
+    // Socket.IO's own reconnection (dropped transport) backs off exponentially with +-50 % jitter.
+    this.socket = create(options.baseUrl, {
       path: WS_PATH,
+      reconnectionDelay: this.reconnect.baseDelayMs,
+      reconnectionDelayMax: this.reconnect.maxDelayMs,
+      randomizationFactor: 0.5,
       ...options.socketOptions,
       auth: (callback) => callback({ token: options.token() }),
     });
@@ -69,7 +123,25 @@ export class RealtimeSession {
       state.last ??= after;
       void this.fill(conversationID);
     });
+    this.socket.on('shutdown', ({ retryAfterMs }) => {
+      this.shutdownHintMs = retryAfterMs;
+    });
+    this.socket.on('disconnect', (reason) => {
+      // Socket.IO does not reconnect after the server closed the socket; a shutdown asked us to.
+      if (reason === 'io server disconnect' && this.shutdownHintMs !== undefined) {
+        this.scheduleReconnect(this.shutdownHintMs);
+      }
+    });
+    this.socket.on('connect_error', (error) => this.onConnectError(error));
     this.socket.on('connect', () => {
+      this.reconnectAttempt = 0;
+      this.refreshed = false;
+      this.shutdownHintMs = undefined;
+      this.failure = undefined;
+      for (const waiter of this.waiters) {
+        waiter.resolve();
+      }
+      this.waiters.clear();
       for (const [conversationId, state] of this.conversations) {
         if (state.pending.size) {
           void this.fill(conversationId);
@@ -78,27 +150,30 @@ export class RealtimeSession {
     });
   }
 
-  /** Resolves once connected (rejects with ApiError UNAUTHORIZED when the token is refused). */
+  /**
+   * Resolves once connected. Rejects with ApiError UNAUTHORIZED when the token is refused (after one
+   * refresh, when `refreshToken` is set), or with the error when no reconnect will follow.
+   */
   ready(): Promise<void> {
     if (this.socket.connected) {
       return Promise.resolve();
     }
+    if (this.failure) {
+      return Promise.reject(this.failure);
+    }
     return new Promise((resolve, reject) => {
-      const onConnect = () => {
-        this.socket.off('connect_error', onError);
-        resolve();
-      };
-      const onError = (error: Error) => {
-        this.socket.off('connect', onConnect);
-        reject(
-          error.message === 'UNAUTHORIZED'
-            ? new ApiError(401, 'UNAUTHORIZED', 'The token was refused')
-            : error,
-        );
-      };
-      this.socket.once('connect', onConnect);
-      this.socket.once('connect_error', onError);
+      this.waiters.add({ resolve, reject });
     });
+  }
+
+  /** Subscribes to a server event (typing, presence, receipts...); returns the unsubscriber. */
+  on<E extends keyof ServerToClientEvents>(event: E, handler: ServerToClientEvents[E]): () => void {
+    const socket = this.socket as unknown as {
+      on(name: string, listener: unknown): void;
+      off(name: string, listener: unknown): void;
+    };
+    socket.on(event, handler);
+    return () => socket.off(event, handler);
   }
 
   /** Every message, once, in seq order per conversation. */
@@ -133,25 +208,17 @@ export class RealtimeSession {
     void this.fill(message.conversationID);
   }
 
-  /** Sends with a clientMessageID (generated unless given) and resends it until acked (3 tries). */
-  async send(request: SendMessageRequest): Promise<Message> {
+  /**
+   * Sends with a clientMessageID (generated unless given) and resends it with the same id until acked:
+   * after the server's hint plus jitter on `UNAVAILABLE` / `RATE_LIMITED`, with backoff after an ack
+   * timeout, within `retry.maxTotalWaitMs`; any other error is thrown at once.
+   */
+  send(request: SendMessageRequest): Promise<Message> {
     const body = {
       ...request,
       clientMessageID: request.clientMessageID ?? globalThis.crypto.randomUUID(),
     };
-    let lastError: unknown;
-    for (let attempt = 0; attempt < 3; attempt += 1) {
-      try {
-        const message = await this.request<Message>('send_message', body);
-        return message;
-      } catch (error) {
-        if (error instanceof ApiError) {
-          throw error;
-        }
-        lastError = error;
-      }
-    }
-    throw lastError;
+    return withRetry(() => this.request<Message>('send_message', body), this.retry);
   }
 
   markRead(conversationID: string, seq: number): Promise<{ conversationID: string; seq: number }> {
@@ -178,8 +245,69 @@ export class RealtimeSession {
     return this.request('sync', { conversationID, after, limit });
   }
 
+  /** Closes the socket for good (no reconnect). */
   close(): void {
+    this.closed = true;
+    if (this.reconnectTimer !== undefined) {
+      this.retry.clock.clearTimeout(this.reconnectTimer);
+      this.reconnectTimer = undefined;
+    }
     this.socket.close();
+  }
+
+  private onConnectError(error: Error & { data?: unknown }): void {
+    const manager = (this.socket as { io?: { reconnection?: () => boolean } }).io;
+    if (this.closed || (this.socket.active && manager?.reconnection?.() !== false)) {
+      return; // a transport failure: Socket.IO's own backoff retries it
+    }
+    const data = (error.data ?? {}) as { code?: string; retryAfterMs?: number };
+    const code = data.code ?? error.message;
+    if (code === 'UNAUTHORIZED') {
+      if (this.refreshToken && !this.refreshed) {
+        this.refreshed = true;
+        this.refreshToken().then(
+          () => this.scheduleReconnect(0),
+          () => this.fail(new ApiError(401, 'UNAUTHORIZED', 'The token was refused')),
+        );
+        return;
+      }
+      this.fail(new ApiError(401, 'UNAUTHORIZED', 'The token was refused'));
+      return;
+    }
+    if (this.socket.active) {
+      this.fail(error); // reconnection is turned off: nothing more will happen
+      return;
+    }
+    // Refused for now (UNAVAILABLE, RATE_LIMITED, ...): Socket.IO gives up here, so we retry.
+    this.scheduleReconnect(data.retryAfterMs);
+  }
+
+  /** Reconnects after max(hint + jitter, jittered exponential backoff). */
+  private scheduleReconnect(hintMs?: number): void {
+    if (this.closed || this.reconnectTimer !== undefined) {
+      return;
+    }
+    const backoff = backoffDelay(this.reconnectAttempt, {
+      ...this.reconnect,
+      random: this.retry.random,
+    });
+    const delay =
+      hintMs === undefined ? backoff : Math.max(hintedDelay(hintMs, this.retry.random), backoff);
+    this.reconnectAttempt += 1;
+    this.reconnectTimer = this.retry.clock.setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (!this.closed && !this.socket.connected) {
+        this.socket.connect();
+      }
+    }, delay);
+  }
+
+  private fail(error: Error): void {
+    this.failure = error;
+    for (const waiter of this.waiters) {
+      waiter.reject(error);
+    }
+    this.waiters.clear();
   }
 
   private state(conversationId: string): ConversationState {
@@ -264,6 +392,13 @@ export class RealtimeSession {
     if (ack.success) {
       return ack.data;
     }
-    throw new ApiError(0, ack.error.code, ack.error.message, ack.error.details);
+    const { code, message, details, retryAfterMs } = ack.error as Omit<typeof ack.error, 'code'> & {
+      code: ApiErrorCode;
+      retryAfterMs?: number;
+    };
+    const status =
+      (ERROR_STATUS as Record<string, number | undefined>)[code] ??
+      (code === 'UNAVAILABLE' ? 503 : 0);
+    throw new ApiError(status, code, message, details, undefined, retryAfterMs);
   }
 }
