@@ -7,8 +7,8 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
 import { requestIdOf } from './common/http/request-id';
-import { buildAsyncApiDocument } from './common/ws/asyncapi';
-import { AppIoAdapter } from './common/ws/socket-io.adapter';
+import { buildAsyncApiDocument } from './realtime/asyncapi';
+import { AppIoAdapter } from './realtime/socket-io.adapter';
 import type { RootConfig } from './config/configuration';
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {

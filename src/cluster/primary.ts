@@ -8,7 +8,7 @@ import type { Env } from '../config/env.schema';
 import { exitOnSignals } from '../common/process/exit-on-signals';
 import { ensureJwtSecret } from '../config/jwt-secret';
 import { ensureDatabase } from '../database/database-runtime';
-import { servePresence } from './cluster-presence';
+import { servePresence } from '../presence/cluster-presence.store';
 
 /** Sent by a worker once its app is initialised and can take connections. */
 const READY = 'app:ready';

@@ -532,6 +532,7 @@ export class GroupsService {
     if (!pending) {
       return;
     }
+    this.conversations.participantsChanged(pending.payload);
     try {
       this.events.emit(pending.name, pending.payload);
     } catch (error) {

@@ -1,6 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
-import { GROUP_EVENTS, type GroupMemberChangedEvent } from '../groups/groups.events';
 import type { ConversationAccess } from './conversation-access.service';
 
 /** A caller's access to a conversation is re-checked at least this often. */
@@ -101,9 +99,8 @@ export class ConversationCache {
     return this.lastSeq.get(conversationId) ?? 0;
   }
 
-  @OnEvent(GROUP_EVENTS.memberJoined)
-  @OnEvent(GROUP_EVENTS.memberLeft)
-  onMembershipChanged(event: GroupMemberChangedEvent): void {
+  /** A group member joined or left (called by the Groups module after its commit). */
+  onMembershipChanged(event: { conversationId: string; groupId: string; userId: string }): void {
     this.participants.delete(event.conversationId);
     for (const ref of [event.conversationId, event.groupId]) {
       this.access.delete(`${event.userId}:${ref}`);

@@ -1,5 +1,4 @@
 import { HttpException } from '@nestjs/common';
-import { WsException } from '@nestjs/websockets';
 import type { ValidationError } from 'class-validator';
 import {
   ERROR_STATUS,
@@ -107,11 +106,6 @@ export function mapError(exception: unknown): MappedError {
       body: { code, message },
       unexpected: status >= 500,
     };
-  }
-  if (exception instanceof WsException) {
-    const error = exception.getError();
-    const message = typeof error === 'string' ? error : DEFAULT_MESSAGES.VALIDATION_FAILED;
-    return { status: 400, body: { code: ErrorCode.VALIDATION_FAILED, message }, unexpected: false };
   }
   // body-parser and other connect-style errors carry a status and a type.
   if (typeof exception === 'object' && exception !== null) {

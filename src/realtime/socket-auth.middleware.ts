@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ErrorCode } from '../../../libs/contracts/src';
-import { AppError } from '../../common/errors/app-error';
-import { handshakeInfoOf } from '../../common/ws/socket-io.adapter';
-import { TokenService } from '../../auth/token.service';
+import { ErrorCode } from '../../libs/contracts/src';
+import { AppError } from '../common/errors/app-error';
+import { handshakeInfoOf } from './socket-io.adapter';
+import { TokenService } from '../auth/token.service';
 import type { AppSocket } from './realtime.types';
 
 /**

@@ -5,7 +5,7 @@ import {
   SERVER_EVENT_NAMES,
   type ServerToClientEvents,
   WS_PATH,
-} from '../../../libs/contracts/src';
+} from '../../libs/contracts/src';
 
 type Schema = Record<string, unknown>;
 
