@@ -80,4 +80,14 @@ export default tseslint.config(
       '@typescript-eslint/unbound-method': 'off',
     },
   },
+  {
+    // The demo page is plain JavaScript (browser script and a tiny Node server): linted without types.
+    files: ['examples/**/*.js', 'examples/**/*.mjs'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: {
+      sourceType: 'module',
+      globals: { ...globals.browser, ...globals.node },
+      parserOptions: { projectService: false },
+    },
+  },
 );
