@@ -1,5 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
@@ -34,9 +35,12 @@ if (missing) {
 }
 
 /** Starts `examples/web-chat/server.mjs` on a free port; resolves with its URL. */
-function startDemoServer(apiUrl: string): Promise<{ url: string; child: ChildProcess }> {
+function startDemoServer(
+  apiUrl: string,
+  sdkDist: string,
+): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, [join(root, 'examples/web-chat/server.mjs')], {
-    env: { ...process.env, DEMO_PORT: '0', API_URL: apiUrl },
+    env: { ...process.env, DEMO_PORT: '0', API_URL: apiUrl, SDK_DIST: sdkDist },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolveUrl, reject) => {
@@ -65,12 +69,16 @@ describe('demo chat page (examples/web-chat) in headless Chromium', { skip: miss
   let app: TestApp;
   let demo: { url: string; child: ChildProcess };
   let browser: Browser;
+  let sdkOut: string;
 
   before(async () => {
     app = await createTestApp();
-    // The page loads the SDK's ESM build.
-    await promisify(execFile)(process.execPath, [join(root, 'libs/sdk/scripts/build.js')]);
-    demo = await startDemoServer(app.baseUrl);
+    // The page loads the SDK's ESM build: a fresh one of its own (libs/sdk/dist is npm pack's).
+    sdkOut = mkdtempSync(join(tmpdir(), 'demo-sdk-'));
+    await promisify(execFile)(process.execPath, [join(root, 'libs/sdk/scripts/build.js')], {
+      env: { ...process.env, SDK_OUT_DIR: sdkOut },
+    });
+    demo = await startDemoServer(app.baseUrl, join(sdkOut, 'esm'));
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   });
 
@@ -78,6 +86,9 @@ describe('demo chat page (examples/web-chat) in headless Chromium', { skip: miss
     await browser?.close();
     demo?.child.kill('SIGTERM');
     await app?.close();
+    if (sdkOut) {
+      rmSync(sdkOut, { recursive: true, force: true });
+    }
   });
 
   it('should let two people sign up and chat: live messages, unread badge, typing, presence, receipts and history paging', async () => {

@@ -5,6 +5,8 @@
  * import map, and talks to the API at API_URL with CORS.
  *
  *   API_URL=http://localhost:3000 DEMO_PORT=8080 node examples/web-chat/server.mjs
+ *
+ * SDK_DIST points at another ESM build of the SDK (default libs/sdk/dist/esm).
  */
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -20,7 +22,7 @@ const port = Number(process.env.DEMO_PORT ?? 8080);
 const host = process.env.DEMO_HOST ?? '127.0.0.1';
 const apiUrl = (process.env.API_URL ?? 'http://localhost:3000').replace(/\/+$/, '');
 
-const sdkDist = join(root, 'libs', 'sdk', 'dist', 'esm');
+const sdkDist = resolve(process.env.SDK_DIST ?? join(root, 'libs', 'sdk', 'dist', 'esm'));
 const socketIoDist = join(dirname(require.resolve('socket.io-client/package.json')), 'dist');
 if (!existsSync(join(sdkDist, 'sdk', 'src', 'index.js'))) {
   process.stderr.write('The SDK is not built: run `npm run sdk:build` (or `npm run demo`).\n');

@@ -3,7 +3,8 @@
  * Builds the SDK package into libs/sdk/dist: ESM (dist/esm) and CommonJS (dist/cjs), each with .d.ts
  * types, and the wire contract (libs/contracts) compiled alongside so the package stands alone.
  * ESM needs full relative specifiers (`./retry.js`), which the sources leave out (they are shared with
- * the CommonJS server build), so they are completed here.
+ * the CommonJS server build), so they are completed here. SDK_OUT_DIR builds somewhere else instead
+ * (the demo page's browser test does, so it never races `npm pack` over libs/sdk/dist).
  */
 'use strict';
 const { spawnSync } = require('node:child_process');
@@ -11,11 +12,12 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const sdk = path.resolve(__dirname, '..');
-const dist = path.join(sdk, 'dist');
+const dist = process.env.SDK_OUT_DIR ? path.resolve(process.env.SDK_OUT_DIR) : path.join(sdk, 'dist');
 const tsc = require.resolve('typescript/bin/tsc');
 
-function run(project) {
-  const result = spawnSync(process.execPath, [tsc, '-p', path.join(sdk, project)], { stdio: 'inherit' });
+function run(project, outDir) {
+  const args = [tsc, '-p', path.join(sdk, project), '--outDir', outDir];
+  const result = spawnSync(process.execPath, args, { stdio: 'inherit' });
   if (result.status !== 0) {
     process.exit(result.status ?? 1);
   }
@@ -44,8 +46,8 @@ function completeSpecifiers(file) {
 }
 
 fs.rmSync(dist, { recursive: true, force: true });
-run('tsconfig.json');
-run('tsconfig.cjs.json');
+run('tsconfig.json', path.join(dist, 'esm'));
+run('tsconfig.cjs.json', path.join(dist, 'cjs'));
 for (const file of files(path.join(dist, 'esm'))) {
   if (file.endsWith('.js') || file.endsWith('.d.ts')) completeSpecifiers(file);
 }

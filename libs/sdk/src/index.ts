@@ -14,6 +14,7 @@ import { RealtimeSession, type RealtimeOptions } from './realtime-session';
 export * from './api-error';
 export * from './http-client';
 export * from './realtime-session';
+export * from './reconnect';
 export * from './retry';
 export type * from '../../contracts/src';
 export { ErrorCode, ERROR_STATUS, WS_PATH } from '../../contracts/src';

@@ -10,9 +10,8 @@ import {
   type SyncResult,
 } from '../../contracts/src';
 import { ApiError, type ApiErrorCode } from './api-error';
+import { Reconnector } from './reconnect';
 import {
-  backoffDelay,
-  hintedDelay,
   resolveRetryOptions,
   withRetry,
   type ResolvedRetryOptions,
@@ -84,13 +83,7 @@ export class RealtimeSession {
   private readonly ackTimeoutMs: number;
 
   private readonly retry: ResolvedRetryOptions;
-  private readonly reconnect: Required<ReconnectOptions>;
-  private readonly refreshToken?: () => Promise<unknown>;
-  private reconnectAttempt = 0;
-  private reconnectTimer: unknown = undefined;
-  private shutdownHintMs: number | undefined;
-  private refreshed = false;
-  private closed = false;
+  private readonly reconnector: Reconnector;
   private failure: Error | undefined;
   private readonly waiters = new Set<{ resolve: () => void; reject: (error: Error) => void }>();
 
@@ -98,11 +91,10 @@ export class RealtimeSession {
     this.confirmDelivery = options.confirmDelivery ?? true;
     this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
     this.retry = resolveRetryOptions(options.retry);
-    this.reconnect = {
+    const reconnect = {
       baseDelayMs: options.reconnect?.baseDelayMs ?? 1_000,
       maxDelayMs: options.reconnect?.maxDelayMs ?? 30_000,
     };
-    this.refreshToken = options.refreshToken;
     for (const [conversationId, seq] of Object.entries(options.lastSeqs ?? {})) {
       this.state(conversationId).last = seq;
     }
@@ -111,8 +103,8 @@ export class RealtimeSession {
     // Socket.IO's own reconnection (dropped transport) backs off exponentially with +-50 % jitter.
     this.socket = create(options.baseUrl, {
       path: WS_PATH,
-      reconnectionDelay: this.reconnect.baseDelayMs,
-      reconnectionDelayMax: this.reconnect.maxDelayMs,
+      reconnectionDelay: reconnect.baseDelayMs,
+      reconnectionDelayMax: reconnect.maxDelayMs,
       randomizationFactor: 0.5,
       ...options.socketOptions,
       auth: (callback) => callback({ token: options.token() }),
@@ -123,20 +115,14 @@ export class RealtimeSession {
       state.last ??= after;
       void this.fill(conversationID);
     });
-    this.socket.on('shutdown', ({ retryAfterMs }) => {
-      this.shutdownHintMs = retryAfterMs;
+    this.reconnector = new Reconnector(this.socket, {
+      ...reconnect,
+      random: this.retry.random,
+      clock: this.retry.clock,
+      refreshToken: options.refreshToken,
+      onFatal: (error) => this.fail(error),
     });
-    this.socket.on('disconnect', (reason) => {
-      // Socket.IO does not reconnect after the server closed the socket; a shutdown asked us to.
-      if (reason === 'io server disconnect' && this.shutdownHintMs !== undefined) {
-        this.scheduleReconnect(this.shutdownHintMs);
-      }
-    });
-    this.socket.on('connect_error', (error) => this.onConnectError(error));
     this.socket.on('connect', () => {
-      this.reconnectAttempt = 0;
-      this.refreshed = false;
-      this.shutdownHintMs = undefined;
       this.failure = undefined;
       for (const waiter of this.waiters) {
         waiter.resolve();
@@ -247,59 +233,8 @@ export class RealtimeSession {
 
   /** Closes the socket for good (no reconnect). */
   close(): void {
-    this.closed = true;
-    if (this.reconnectTimer !== undefined) {
-      this.retry.clock.clearTimeout(this.reconnectTimer);
-      this.reconnectTimer = undefined;
-    }
+    this.reconnector.close();
     this.socket.close();
-  }
-
-  private onConnectError(error: Error & { data?: unknown }): void {
-    const manager = (this.socket as { io?: { reconnection?: () => boolean } }).io;
-    if (this.closed || (this.socket.active && manager?.reconnection?.() !== false)) {
-      return; // a transport failure: Socket.IO's own backoff retries it
-    }
-    const data = (error.data ?? {}) as { code?: string; retryAfterMs?: number };
-    const code = data.code ?? error.message;
-    if (code === 'UNAUTHORIZED') {
-      if (this.refreshToken && !this.refreshed) {
-        this.refreshed = true;
-        this.refreshToken().then(
-          () => this.scheduleReconnect(0),
-          () => this.fail(new ApiError(401, 'UNAUTHORIZED', 'The token was refused')),
-        );
-        return;
-      }
-      this.fail(new ApiError(401, 'UNAUTHORIZED', 'The token was refused'));
-      return;
-    }
-    if (this.socket.active) {
-      this.fail(error); // reconnection is turned off: nothing more will happen
-      return;
-    }
-    // Refused for now (UNAVAILABLE, RATE_LIMITED, ...): Socket.IO gives up here, so we retry.
-    this.scheduleReconnect(data.retryAfterMs);
-  }
-
-  /** Reconnects after max(hint + jitter, jittered exponential backoff). */
-  private scheduleReconnect(hintMs?: number): void {
-    if (this.closed || this.reconnectTimer !== undefined) {
-      return;
-    }
-    const backoff = backoffDelay(this.reconnectAttempt, {
-      ...this.reconnect,
-      random: this.retry.random,
-    });
-    const delay =
-      hintMs === undefined ? backoff : Math.max(hintedDelay(hintMs, this.retry.random), backoff);
-    this.reconnectAttempt += 1;
-    this.reconnectTimer = this.retry.clock.setTimeout(() => {
-      this.reconnectTimer = undefined;
-      if (!this.closed && !this.socket.connected) {
-        this.socket.connect();
-      }
-    }, delay);
   }
 
   private fail(error: Error): void {
