@@ -6,7 +6,9 @@ import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
+import { answerClientErrors, envelopeFinalHandler, jsonBodiesOnly } from './common/http/http-edges';
 import { requestIdOf } from './common/http/request-id';
+import { UndeclaredInputGuard } from './common/http/undeclared-input.guard';
 import { buildAsyncApiDocument } from './realtime/asyncapi';
 import { AppIoAdapter } from './realtime/socket-io.adapter';
 import type { RootConfig } from './config/configuration';
@@ -38,8 +40,14 @@ export function configureApp(app: NestExpressApplication): void {
   app.set('trust proxy', 'loopback');
   app.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
   app.enableCors({ origin: appConfig.corsOrigins, credentials: appConfig.corsOrigins !== true });
+  app.use(jsonBodiesOnly({ multipartPaths: ['/api/attachments'] }));
   app.useBodyParser('json', { limit: appConfig.bodyLimit });
+  // Registered so Nest does not add its default form parser; jsonBodiesOnly refuses form bodies first.
   app.useBodyParser('urlencoded', { limit: appConfig.bodyLimit, extended: false });
+  // After the global JWT guard: a caller without a token hears 401 before anything about the input.
+  app.useGlobalGuards(new UndeclaredInputGuard());
+  envelopeFinalHandler(app.getHttpAdapter().getInstance());
+  answerClientErrors(app.getHttpServer());
   app.setGlobalPrefix('api', { exclude: ['health', 'metrics'] });
   const asyncApi = buildAsyncApiDocument();
   // The Socket.IO contract, beside the OpenAPI one (registered before Swagger's /docs routes).

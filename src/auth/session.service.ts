@@ -24,9 +24,11 @@ function sameHash(a: string, b: string): boolean {
 }
 
 /**
- * Refresh sessions. A refresh token is `<session id>.<secret>`; the table keeps only the hash of the
- * current secret. Rotation swaps it atomically, so of two racing refreshes with one token exactly one
- * wins and the other is treated as reuse: the session is revoked and its sockets are disconnected.
+ * Refresh sessions. A refresh token is `<session id>.<secret>`; the table keeps only the hashes of the
+ * current secret and of the one the last rotation replaced. Rotation swaps them atomically, so of two
+ * racing refreshes with one token exactly one wins and the other is reuse. Reuse (presenting the
+ * replaced secret) revokes the session and disconnects its sockets; a secret this session never
+ * issued is a plain 401 and changes nothing, since the session id alone is public (claim `sid`).
  */
 @Injectable()
 export class SessionService {
@@ -49,6 +51,7 @@ export class SessionService {
       id: sessionId,
       userId,
       tokenHash: hashSecret(secret),
+      previousTokenHash: null,
       expiresAt: new Date(Date.now() + this.refreshTtlSeconds * 1000),
       revokedAt: null,
       revokedReason: null,
@@ -73,13 +76,15 @@ export class SessionService {
     }
     const presented = hashSecret(secret);
     if (!sameHash(presented, session.tokenHash)) {
-      await this.revoke(session.id, session.userId, 'refresh_token_reuse');
+      if (session.previousTokenHash && sameHash(presented, session.previousTokenHash)) {
+        await this.revoke(session.id, session.userId, 'refresh_token_reuse');
+      }
       throw invalid;
     }
     const nextSecret = randomBytes(32).toString('base64url');
     const result = await this.sessions.update(
       { id: session.id, tokenHash: presented, revokedAt: IsNull() },
-      { tokenHash: hashSecret(nextSecret), rotatedAt: new Date() },
+      { tokenHash: hashSecret(nextSecret), previousTokenHash: presented, rotatedAt: new Date() },
     );
     if (!result.affected) {
       // Another refresh with the same token won the race: this one is a replay.

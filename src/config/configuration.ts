@@ -38,7 +38,7 @@ export const redisConfig = registerAs('redis', () => {
 });
 
 export const authConfig = registerAs('auth', () => ({
-  /** Undefined only in the embedded default, where the auth module generates and keeps one. */
+  /** Undefined only before start-up has run `ensureJwtSecret` (src/config/jwt-secret.ts), which generates and keeps one outside production. */
   jwtSecret: env().JWT_SECRET,
   accessTokenTtlSeconds: 15 * 60,
   refreshTokenTtlSeconds: 30 * 24 * 60 * 60,

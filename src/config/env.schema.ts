@@ -130,6 +130,28 @@ function redisKeyPrefix(raw: Record<string, unknown>): string {
   return value;
 }
 
+/** Secrets copied from docs and examples: the one in .env.example, and the usual suspects. */
+const PLACEHOLDER_SECRETS = new Set([
+  'change-me-to-32-or-more-random-characters',
+  'test-secret-that-is-long-enough-for-hs256-0123456789',
+]);
+const PLACEHOLDER_WORDS =
+  /change[-_ ]?me|changeit|replace[-_ ]?me|your[-_ ]?(jwt[-_ ]?)?secret|placeholder|example|dummy|default[-_ ]?secret|not[-_ ]?a[-_ ]?secret|insecure|^secret/i;
+
+/**
+ * Why a production JWT_SECRET is a known placeholder rather than a secret, or null. Anyone who has
+ * read the docs can sign tokens with a placeholder, so production refuses to start with one.
+ */
+export function placeholderSecretReason(secret: string): string | null {
+  if (PLACEHOLDER_SECRETS.has(secret) || PLACEHOLDER_WORDS.test(secret)) {
+    return 'is a placeholder from the docs or examples: generate one, e.g. `openssl rand -base64 48`';
+  }
+  if (new Set(secret).size < 8) {
+    return 'repeats too few characters to be a secret: generate one, e.g. `openssl rand -base64 48`';
+  }
+  return null;
+}
+
 export function validateEnv(raw: Record<string, unknown>): Env {
   const nodeEnv = oneOf(raw, 'NODE_ENV', NODE_ENVS, 'development');
   const jwtSecret = blankToUndefined(raw.JWT_SECRET);
@@ -139,6 +161,11 @@ export function validateEnv(raw: Record<string, unknown>): Env {
   const databaseUrl = url(raw, 'DATABASE_URL', ['postgres:', 'postgresql:']);
   if (nodeEnv === 'production' && jwtSecret === undefined) {
     throw new EnvValidationError('JWT_SECRET', 'is required when NODE_ENV=production');
+  }
+  const placeholder =
+    nodeEnv === 'production' && jwtSecret !== undefined ? placeholderSecretReason(jwtSecret) : null;
+  if (placeholder) {
+    throw new EnvValidationError('JWT_SECRET', placeholder);
   }
   const workers = blankToUndefined(raw.WORKERS);
   if (workers !== undefined && workers !== 'auto' && !/^[1-9]\d{0,2}$/.test(workers)) {

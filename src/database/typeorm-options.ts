@@ -8,6 +8,7 @@ import { MessageEntity } from '../messaging/entities/message.entity';
 import { UserEntity } from '../users/entities/user.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-InitialSchema';
 import { PostMessagesFunction1764000000001 } from './migrations/1764000000001-PostMessagesFunction';
+import { SessionPreviousTokenHash1764000000010 } from './migrations/1764000000010-SessionPreviousTokenHash';
 
 export const ENTITIES = [
   UserEntity,
@@ -19,7 +20,11 @@ export const ENTITIES = [
   MessageEntity,
 ];
 
-export const MIGRATIONS = [InitialSchema1764000000000, PostMessagesFunction1764000000001];
+export const MIGRATIONS = [
+  InitialSchema1764000000000,
+  PostMessagesFunction1764000000001,
+  SessionPreviousTokenHash1764000000010,
+];
 
 /** Options shared by the app and the TypeORM CLI (`ormconfig.ts`). `synchronize` is never used. */
 export function buildDataSourceOptions(url: string, poolSize = 20): DataSourceOptions {

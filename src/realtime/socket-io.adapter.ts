@@ -10,7 +10,7 @@ import type { RootConfig } from '../config/configuration';
 /**
  * The engine's hard frame limit. Bigger than the per-event limit on purpose: engine.io closes the
  * connection on an oversize frame, while an oversize event under this size gets a PAYLOAD_TOO_LARGE
- * ack and the socket stays up (SPEC section 5).
+ * ack and the socket stays up.
  */
 export const WS_MAX_FRAME_BYTES = 1024 * 1024;
 
@@ -33,7 +33,7 @@ export function handshakeInfoOf(conn: unknown): HandshakeInfo {
 /**
  * Socket.IO on path `/ws` of the HTTP port: WebSocket first with polling as fallback, CORS as HTTP,
  * and a 1 MiB frame limit. Each engine connection keeps only the `?token=` and the origin, then drops
- * the HTTP request Socket.IO would otherwise hold for the connection's lifetime (~4 KB each; SPEC 7).
+ * the HTTP request Socket.IO would otherwise hold for the connection's lifetime (~4 KB each).
  * ScaleOut plugs in the Redis or node:cluster adapter and sticky sessions.
  */
 export class AppIoAdapter extends IoAdapter {

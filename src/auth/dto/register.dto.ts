@@ -1,7 +1,8 @@
 import { Transform } from 'class-transformer';
 import { IsEmail, IsString, Length, Matches, MaxLength } from 'class-validator';
+import type { RegisterRequest } from '../../../libs/contracts/src';
 
-export class RegisterDto {
+export class RegisterDto implements RegisterRequest {
   /**
    * 3-32 characters of `A-Z a-z 0-9 _ . -`; unique case-insensitively.
    * @example john_doe

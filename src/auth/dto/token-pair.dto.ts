@@ -1,7 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { UserDto } from '../../users/dto/user.dto';
+import type { LoginResult, TokenPair } from '../../../libs/contracts/src';
 
-export class TokenPairDto {
+export class TokenPairDto implements TokenPair {
   /** JWT for `Authorization: Bearer` and the socket handshake; 15 minutes. */
   accessToken!: string;
   /** Opaque, single use: exchange it at POST /api/auth/refresh. */
@@ -12,6 +13,6 @@ export class TokenPairDto {
   expiresIn!: number;
 }
 
-export class LoginResultDto extends TokenPairDto {
+export class LoginResultDto extends TokenPairDto implements LoginResult {
   user!: UserDto;
 }

@@ -5,7 +5,7 @@ import { mapError } from '../errors/error-mapping';
 import { loggableError } from '../http/request-id';
 
 /**
- * The one place HTTP errors are rendered: SPEC's envelope with the request id. (Socket events map
+ * The one place HTTP errors are rendered: the contract's envelope with the request id. (Socket events map
  * errors with the same `mapError` in the realtime command table.) Unexpected errors are logged with
  * the request id and never leak a stack.
  */

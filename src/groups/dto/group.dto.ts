@@ -1,9 +1,17 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { GroupRole, GroupVisibility, PresenceStatus } from '../../../libs/contracts/src';
+import type {
+  Group,
+  GroupMember,
+  GroupMembership,
+  GroupRole,
+  GroupVisibility,
+  LeaveGroupResult,
+  PresenceStatus,
+} from '../../../libs/contracts/src';
 
 const ROLES: GroupRole[] = ['owner', 'admin', 'member'];
 
-export class GroupDto {
+export class GroupDto implements Group {
   /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
   id!: string;
   // The Swagger plugin drops the @example of a property called `name`; state it explicitly.
@@ -29,7 +37,7 @@ export class MyGroupDto extends GroupDto {
   role!: GroupRole;
 }
 
-export class GroupMemberDto {
+export class GroupMemberDto implements GroupMember {
   /** @example 0f8fad5b-d9cb-469f-a165-70867728950e */
   userID!: string;
   /** @example john_doe */
@@ -42,7 +50,7 @@ export class GroupMemberDto {
   joinedAt!: string;
 }
 
-export class GroupMembershipDto {
+export class GroupMembershipDto implements GroupMembership {
   /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
   groupID!: string;
   /** @example 0f8fad5b-d9cb-469f-a165-70867728950e */
@@ -53,7 +61,7 @@ export class GroupMembershipDto {
   joinedAt!: string;
 }
 
-export class LeaveGroupResultDto {
+export class LeaveGroupResultDto implements LeaveGroupResult {
   /** @example 7c9e6679-7425-40de-944b-e07fc1f90ae7 */
   groupID!: string;
   /** @example 0f8fad5b-d9cb-469f-a165-70867728950e */

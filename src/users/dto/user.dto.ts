@@ -1,9 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { PresenceStatus } from '../../../libs/contracts/src';
+import type { PresenceStatus, PublicUser, User, UserStatus } from '../../../libs/contracts/src';
 
 const STATUSES = ['online', 'away', 'offline'];
 
-export class PublicUserDto {
+export class PublicUserDto implements PublicUser {
   /** @example 0f8fad5b-d9cb-469f-a165-70867728950e */
   id!: string;
   /** @example john_doe */
@@ -14,9 +14,9 @@ export class PublicUserDto {
   lastSeen!: string | null;
 }
 
-export class UserStatusDto extends PublicUserDto {}
+export class UserStatusDto extends PublicUserDto implements UserStatus {}
 
-export class UserDto extends PublicUserDto {
+export class UserDto extends PublicUserDto implements User {
   /** @example john@example.com */
   email!: string;
   /** @example 2026-01-15T10:30:00.000Z */
