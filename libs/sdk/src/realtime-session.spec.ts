@@ -113,7 +113,7 @@ describe('RealtimeSession reconnects (fake transport)', () => {
     const { socket } = session(clock);
     socket.active = false;
     socket.fire('connect_error', refusal('UNAVAILABLE', 5_000));
-    expect(clock.pending).toEqual([6_250]); // 5 s + 0.5 x 2.5 s of jitter
+    expect(clock.pending).toEqual([6_000]); // 5 s + 0.5 x 2 s of jitter (capped)
     clock.fireNext();
     socket.connected = true;
     socket.fire('connect');

@@ -89,8 +89,8 @@ describe('SDK retries (HTTP sends)', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ status: 503, code: 'UNAVAILABLE', retryAfterMs: 10_000 });
-    // 12.5 s + 12.5 s would end past 20 s: one wait, two tries.
-    expect(clock.waits).toEqual([12_500]);
+    // 11 s + 11 s would end past 20 s: one wait, two tries.
+    expect(clock.waits).toEqual([11_000]);
     expect(bodies).toHaveLength(2);
   });
 

@@ -54,9 +54,9 @@ export function backoffDelay(
   return Math.round(step / 2 + options.random() * (step / 2));
 }
 
-/** The server's hint plus up to half of it again (at least 100 ms) of jitter. */
+/** The server's hint plus jitter: up to half of it again, at least 100 ms and at most 2 s. */
 export function hintedDelay(hintMs: number, random: () => number): number {
-  return Math.round(hintMs + random() * Math.max(100, hintMs / 2));
+  return Math.round(hintMs + random() * Math.min(2_000, Math.max(100, hintMs / 2)));
 }
 
 /** Codes that mean "nothing was wrong with the request, try it again later". */
