@@ -17,6 +17,7 @@ import type {
   UserStatus,
   CreateGroupRequest,
 } from '../../contracts/src';
+import { newClientMessageId } from './ids';
 import { ApiError, parseRetryAfter } from './api-error';
 import {
   resolveRetryOptions,
@@ -178,7 +179,7 @@ export class MessagingHttpClient {
   sendMessage(request: SendMessageRequest): Promise<Message> {
     const body = {
       ...request,
-      clientMessageID: request.clientMessageID ?? globalThis.crypto.randomUUID(),
+      clientMessageID: request.clientMessageID ?? newClientMessageId(),
     };
     return withRetry(() => this.call<Message>('POST', '/api/messages/send', { body }), this.retry);
   }

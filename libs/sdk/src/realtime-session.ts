@@ -9,6 +9,7 @@ import {
   type ServerToClientEvents,
   type SyncResult,
 } from '../../contracts/src';
+import { newClientMessageId } from './ids';
 import { ApiError, type ApiErrorCode } from './api-error';
 import { Reconnector } from './reconnect';
 import {
@@ -202,7 +203,7 @@ export class RealtimeSession {
   send(request: SendMessageRequest): Promise<Message> {
     const body = {
       ...request,
-      clientMessageID: request.clientMessageID ?? globalThis.crypto.randomUUID(),
+      clientMessageID: request.clientMessageID ?? newClientMessageId(),
     };
     return withRetry(() => this.request<Message>('send_message', body), this.retry);
   }
