@@ -21,9 +21,22 @@ export const appConfig = registerAs('app', () => {
   };
 });
 
-export const databaseConfig = registerAs('database', () => ({
-  url: env().DATABASE_URL,
-  poolSize: 20,
+export const databaseConfig = registerAs('database', () => {
+  const e = env();
+  return {
+    url: e.DATABASE_URL,
+    poolSize: e.DATABASE_POOL_SIZE,
+    poolMaxWaiters: e.DATABASE_POOL_MAX_WAITERS,
+    connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+    lockTimeoutMs: e.DATABASE_LOCK_TIMEOUT_MS,
+    idleInTransactionTimeoutMs: e.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+  };
+});
+
+export const messagingConfig = registerAs('messaging', () => ({
+  /** Sends accepted but not yet committed, per process (admission control). */
+  maxQueuedSends: env().MESSAGE_QUEUE_LIMIT,
 }));
 
 export const redisConfig = registerAs('redis', () => {
@@ -59,6 +72,7 @@ export const rateLimitConfig = registerAs('rateLimit', () => {
 export const configNamespaces = [
   appConfig,
   databaseConfig,
+  messagingConfig,
   redisConfig,
   authConfig,
   rateLimitConfig,
@@ -66,6 +80,7 @@ export const configNamespaces = [
 
 export type AppConfig = ReturnType<typeof appConfig>;
 export type DatabaseConfig = ReturnType<typeof databaseConfig>;
+export type MessagingConfig = ReturnType<typeof messagingConfig>;
 export type RedisConfig = ReturnType<typeof redisConfig>;
 export type AuthConfig = ReturnType<typeof authConfig>;
 export type RateLimitConfig = ReturnType<typeof rateLimitConfig>;
@@ -73,6 +88,7 @@ export type RateLimitConfig = ReturnType<typeof rateLimitConfig>;
 export interface RootConfig {
   app: AppConfig;
   database: DatabaseConfig;
+  messaging: MessagingConfig;
   redis: RedisConfig;
   auth: AuthConfig;
   rateLimit: RateLimitConfig;

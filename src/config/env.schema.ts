@@ -23,6 +23,20 @@ export interface Env {
   REDIS_KEY_PREFIX: string;
   /** How long an instance's presence heartbeat lives in Redis; it is refreshed every third of this. */
   PRESENCE_INSTANCE_TTL_MS: number;
+  /** PostgreSQL connections per process. */
+  DATABASE_POOL_SIZE: number;
+  /** Requests allowed to wait for a pool connection; more are answered 503 at once. */
+  DATABASE_POOL_MAX_WAITERS: number;
+  /** Longest wait for a pool connection (a new one included) before the request fails with 503. */
+  DATABASE_CONNECT_TIMEOUT_MS: number;
+  /** statement_timeout per connection (0 = none). */
+  DATABASE_STATEMENT_TIMEOUT_MS: number;
+  /** lock_timeout per connection (0 = none). */
+  DATABASE_LOCK_TIMEOUT_MS: number;
+  /** idle_in_transaction_session_timeout per connection (0 = none). */
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: number;
+  /** Sends accepted but not yet committed per process; more are answered 503 UNAVAILABLE at once. */
+  MESSAGE_QUEUE_LIMIT: number;
 }
 
 export class EnvValidationError extends Error {
@@ -190,5 +204,24 @@ export function validateEnv(raw: Record<string, unknown>): Env {
     WORKERS: workers,
     REDIS_KEY_PREFIX: redisKeyPrefix(raw),
     PRESENCE_INSTANCE_TTL_MS: integer(raw, 'PRESENCE_INSTANCE_TTL_MS', 15_000, 1_500, 600_000),
+    DATABASE_POOL_SIZE: integer(raw, 'DATABASE_POOL_SIZE', 20, 1, 1_000),
+    DATABASE_POOL_MAX_WAITERS: integer(raw, 'DATABASE_POOL_MAX_WAITERS', 200, 1, 1_000_000),
+    DATABASE_CONNECT_TIMEOUT_MS: integer(raw, 'DATABASE_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),
+    DATABASE_STATEMENT_TIMEOUT_MS: integer(
+      raw,
+      'DATABASE_STATEMENT_TIMEOUT_MS',
+      15_000,
+      0,
+      86_400_000,
+    ),
+    DATABASE_LOCK_TIMEOUT_MS: integer(raw, 'DATABASE_LOCK_TIMEOUT_MS', 5_000, 0, 86_400_000),
+    DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: integer(
+      raw,
+      'DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS',
+      60_000,
+      0,
+      86_400_000,
+    ),
+    MESSAGE_QUEUE_LIMIT: integer(raw, 'MESSAGE_QUEUE_LIMIT', 2_000, 1, 1_000_000),
   };
 }

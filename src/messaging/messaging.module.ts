@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { PresenceModule } from '../presence/presence.module';
 import { ConversationAccessService } from './conversation-access.service';
 import { ConversationCache } from './conversation-cache';
+import { ConversationResolver } from './conversation-resolver';
 import { ConversationMembershipService } from './conversation-membership.service';
 import { ConversationsController } from './conversations.controller';
 import { DeliveryMarkerBuffer } from './marker.service';
@@ -16,6 +17,7 @@ import { MessagingService } from './messaging.service';
     ConversationMembershipService,
     ConversationAccessService,
     ConversationCache,
+    ConversationResolver,
     MessageWriter,
     DeliveryMarkerBuffer,
     MessagingService,

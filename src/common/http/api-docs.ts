@@ -51,14 +51,17 @@ const ERROR_DESCRIPTIONS: Record<ErrorCode, string> = {
   PAYLOAD_TOO_LARGE: 'Request body over 64 KiB',
   RATE_LIMITED: 'Too many requests; see Retry-After',
   INTERNAL: 'Unexpected server error (logged with the request id)',
+  UNAVAILABLE:
+    'The database or Redis is unreachable, or the instance is over capacity; retry after Retry-After',
 };
 
-/** Documents the error envelope for each listed code (400, 413 and 500 are added to every route). */
+/** Documents the error envelope for each listed code (400, 413, 500 and 503 are added to every route). */
 export function ApiErrors(...codes: ErrorCode[]) {
   const all = new Set<ErrorCode>([
     ErrorCode.VALIDATION_FAILED,
     ErrorCode.PAYLOAD_TOO_LARGE,
     ErrorCode.INTERNAL,
+    ErrorCode.UNAVAILABLE,
     ...codes,
   ]);
   return applyDecorators(

@@ -1,5 +1,14 @@
 import { Transform } from 'class-transformer';
-import { IsIn, IsOptional, IsString, IsUUID, Length, Validate, ValidateIf } from 'class-validator';
+import {
+  IsIn,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Validate,
+  ValidateIf,
+} from 'class-validator';
 import type { MessageType } from '../../../libs/contracts/src';
 import { ContentRule } from './content.rule';
 
@@ -44,13 +53,17 @@ export class SendMessageDto {
   messageType?: MessageType;
 
   /**
-   * Idempotency key chosen by the client (<= 64 characters): a resend with the same key returns the
-   * first message instead of storing a second copy.
+   * Idempotency key chosen by the client (<= 64 characters, no control characters or lone
+   * surrogates): a resend with the same key returns the first message instead of storing a second
+   * copy.
    * @example 3f1c2d9a-client-42
    */
   @IsOptional()
   @Transform(({ value }: { value: unknown }) => (value === null ? undefined : value))
   @IsString()
   @Length(1, 64)
+  @Matches(/^[^\p{Cc}\p{Cs}]+$/u, {
+    message: 'clientMessageID must not contain control characters or lone surrogates',
+  })
   clientMessageID?: string;
 }
