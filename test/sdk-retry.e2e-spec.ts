@@ -58,3 +58,50 @@ describe('SDK retries against the real rate limit (RATE_LIMIT_MESSAGES=2 per 10 
     expect(received.map((m) => m.content)).toEqual(['one', 'two', 'three']);
   });
 });
+
+describe('SDK retries against real load shedding (MESSAGE_QUEUE_LIMIT=4)', () => {
+  let app: TestApp;
+  const sessions: RealtimeSession[] = [];
+
+  before(async () => {
+    app = await createTestApp({ env: { MESSAGE_QUEUE_LIMIT: '4' } });
+  });
+
+  after(async () => {
+    sessions.forEach((session) => session.close());
+    await app.close();
+  });
+
+  it('should get every send of a burst through by resending the shed ones (UNAVAILABLE) with the same clientMessageID', async () => {
+    const alice = await signedIn(app, 'alice');
+    const bob = await signedIn(app, 'bob');
+    const aliceLive = alice.client.connect({
+      socketOptions: { transports: ['websocket'] },
+      retry: { maxAttempts: 20 },
+    });
+    const bobLive = bob.client.connect({ socketOptions: { transports: ['websocket'] } });
+    sessions.push(aliceLive, bobLive);
+    await Promise.all([aliceLive.ready(), bobLive.ready()]);
+    const received: Message[] = [];
+    bobLive.onMessage((message) => received.push(message));
+    await aliceLive.send({ recipientID: bob.user.id, content: 'warm' });
+
+    let attempts = 0;
+    aliceLive.socket.onAnyOutgoing((event: string) => {
+      attempts += event === 'send_message' ? 1 : 0;
+    });
+    const count = 80;
+    const sent = await Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        aliceLive.send({ recipientID: bob.user.id, content: `burst ${i}` }),
+      ),
+    );
+    // Some were shed and resent, and still each is stored once.
+    expect(attempts).toBeGreaterThan(count);
+    expect(new Set(sent.map((m) => m.id)).size).toBe(count);
+    const page = await bob.client.history(alice.user.id, { limit: 100 });
+    expect(page.items).toHaveLength(count + 1);
+    await bobLive.socket.timeout(5_000).emitWithAck('ping');
+    expect(received.map((m) => m.seq)).toEqual(Array.from({ length: count + 1 }, (_, i) => i + 1));
+  });
+});
