@@ -1,10 +1,7 @@
 import type { ErrorBody } from '../../contracts/src';
 
-/**
- * The contract's codes; `UNAVAILABLE` (503: overloaded or a dependency is down, retry after the hint)
- * is listed on its own until every server build sends it.
- */
-export type ApiErrorCode = ErrorBody['code'] | 'UNAVAILABLE';
+/** The contract's error codes (`UNAVAILABLE` and `RATE_LIMITED` mean: retry after the hint). */
+export type ApiErrorCode = ErrorBody['code'];
 
 /** An error answer of the API: the HTTP status plus the contract's `{code, message, details}`. */
 export class ApiError extends Error {

@@ -10,7 +10,7 @@ import {
   type SyncResult,
 } from '../../contracts/src';
 import { newClientMessageId } from './ids';
-import { ApiError, type ApiErrorCode } from './api-error';
+import { ApiError } from './api-error';
 import { Reconnector } from './reconnect';
 import {
   resolveRetryOptions,
@@ -328,13 +328,8 @@ export class RealtimeSession {
     if (ack.success) {
       return ack.data;
     }
-    const { code, message, details, retryAfterMs } = ack.error as Omit<typeof ack.error, 'code'> & {
-      code: ApiErrorCode;
-      retryAfterMs?: number;
-    };
-    const status =
-      (ERROR_STATUS as Record<string, number | undefined>)[code] ??
-      (code === 'UNAVAILABLE' ? 503 : 0);
+    const { code, message, details, retryAfterMs } = ack.error;
+    const status = (ERROR_STATUS as Partial<Record<string, number>>)[code] ?? 0;
     throw new ApiError(status, code, message, details, undefined, retryAfterMs);
   }
 }
