@@ -66,6 +66,7 @@ export const rateLimitConfig = registerAs('rateLimit', () => {
     loginFailuresPer15Minutes: e.RATE_LIMIT_LOGIN_FAILURES,
     messagesPer10Seconds: e.RATE_LIMIT_MESSAGES,
     typingPer10Seconds: e.RATE_LIMIT_TYPING,
+    requestsPerMinute: e.RATE_LIMIT_REQUESTS,
   };
 });
 

@@ -18,6 +18,8 @@ export interface Env {
   RATE_LIMIT_LOGIN_FAILURES: number;
   RATE_LIMIT_MESSAGES: number;
   RATE_LIMIT_TYPING: number;
+  /** General budget: requests per minute per user (per IP before sign-in) over all /api routes. */
+  RATE_LIMIT_REQUESTS: number;
   WORKERS: string | undefined;
   /** Prefix for every Redis key and the Socket.IO adapter channels (isolates deployments sharing a Redis). */
   REDIS_KEY_PREFIX: string;
@@ -201,6 +203,7 @@ export function validateEnv(raw: Record<string, unknown>): Env {
     RATE_LIMIT_LOGIN_FAILURES: integer(raw, 'RATE_LIMIT_LOGIN_FAILURES', 10, 0, 1_000_000),
     RATE_LIMIT_MESSAGES: integer(raw, 'RATE_LIMIT_MESSAGES', 30, 0, 1_000_000),
     RATE_LIMIT_TYPING: integer(raw, 'RATE_LIMIT_TYPING', 10, 0, 1_000_000),
+    RATE_LIMIT_REQUESTS: integer(raw, 'RATE_LIMIT_REQUESTS', 600, 0, 1_000_000),
     WORKERS: workers,
     REDIS_KEY_PREFIX: redisKeyPrefix(raw),
     PRESENCE_INSTANCE_TTL_MS: integer(raw, 'PRESENCE_INSTANCE_TTL_MS', 15_000, 1_500, 600_000),

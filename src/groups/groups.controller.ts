@@ -20,7 +20,7 @@ import type {
 } from '../../libs/contracts/src';
 import { CurrentUser, type AuthenticatedUser } from '../common/decorators/current-user.decorator';
 import { ErrorCode } from '../common/errors/app-error';
-import { ApiErrors, ApiSuccess } from '../common/http/api-docs';
+import { ApiErrors, ApiSuccess, MAX_PAGE_SIZE } from '../common/http/api-docs';
 import { Paginated } from '../common/http/paginated';
 import { uuidPipe } from '../common/http/uuid-pipe';
 import { AddMemberDto } from './dto/add-member.dto';
@@ -82,7 +82,7 @@ export class GroupsController {
       "Anyone signed in may list a public group's members; a private group's only its members " +
       '(NOT_FOUND otherwise). Pass `pagination.nextCursor` as `cursor` for the next page.',
   })
-  @ApiSuccess(GroupMemberDto, { isArray: true, paginated: true })
+  @ApiSuccess(GroupMemberDto, { isArray: true, maxItems: MAX_PAGE_SIZE, paginated: true })
   @ApiErrors(ErrorCode.UNAUTHORIZED, ErrorCode.NOT_FOUND)
   async members(
     @CurrentUser() caller: AuthenticatedUser,

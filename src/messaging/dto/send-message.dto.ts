@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   IsIn,
@@ -10,7 +11,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import type { MessageType } from '../../../libs/contracts/src';
-import { ContentRule } from './content.rule';
+import { ContentRule, MAX_CONTENT_CODE_POINTS } from './content.rule';
 
 export const MESSAGE_TYPES: MessageType[] = ['text', 'image', 'file'];
 
@@ -40,6 +41,7 @@ export class SendMessageDto {
    * 1-10,000 Unicode code points; no NUL characters.
    * @example Hello, how are you?
    */
+  @ApiProperty({ minLength: 1, maxLength: MAX_CONTENT_CODE_POINTS })
   @IsString()
   @Validate(ContentRule)
   content!: string;
