@@ -6,6 +6,7 @@ import {
   type ServerToClientEvents,
   WS_PATH,
 } from '../../libs/contracts/src';
+import { plainWsAsyncApi } from './plain-ws/plain-ws.asyncapi';
 
 type Schema = Record<string, unknown>;
 
@@ -274,6 +275,7 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
   for (const name of SERVER_EVENT_NAMES) {
     add('server', name, serverEvents[name]);
   }
+  const plain = plainWsAsyncApi();
   return {
     asyncapi: '3.0.0',
     info: {
@@ -283,7 +285,9 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
         'Socket.IO 4 on path /ws of the HTTP port. Authenticate with io(url, {path: "/ws", auth: {token}}) ' +
         'or ?token=; a missing, bad, expired or revoked token fails the handshake with connect_error ' +
         '"UNAUTHORIZED". Operations with action "receive" are events the server receives from clients; ' +
-        'each takes an acknowledgement callback answered with x-ack. See docs/websocket-events.md.',
+        'each takes an acknowledgement callback answered with x-ack. The same events also travel as ' +
+        'JSON frames over a plain WebSocket on the same path (server "plain", channel plain_ws). ' +
+        'See docs/websocket-events.md.',
     },
     defaultContentType: 'application/json',
     servers: {
@@ -293,9 +297,13 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
         protocol: 'ws',
         description: 'Socket.IO (engine.io v4): websocket first, HTTP long-polling as fallback',
       },
+      plain: plain.server,
     },
-    channels,
-    operations,
-    components: { schemas, messages },
+    channels: { ...channels, ...plain.channels },
+    operations: { ...operations, ...plain.operations },
+    components: {
+      schemas: { ...schemas, ...plain.schemas },
+      messages: { ...messages, ...plain.messages },
+    },
   };
 }

@@ -7,6 +7,7 @@ import { CatchUpService } from './catch-up.service';
 import { ClientCommands } from './client-commands';
 import { RealtimeDelivery } from './delivery';
 import { DeliverySubscriber } from './delivery.subscriber';
+import { PlainWsTransport } from './plain-ws/plain-ws.transport';
 import { SocketAuthMiddleware } from './socket-auth.middleware';
 import { SocketIoGateway } from './socket-io.gateway';
 import { TypingService } from './typing.service';
@@ -26,6 +27,7 @@ import { TypingService } from './typing.service';
     ClientCommands,
     DeliverySubscriber,
     SocketIoGateway,
+    PlainWsTransport,
   ],
   exports: [RealtimeDelivery],
 })
