@@ -17,6 +17,8 @@ export default tseslint.config(
       'bench/**',
       '.test-build/**',
       '.tmp/**',
+      'libs/*/dist/**',
+      'libs/sdk/scripts/**',
     ],
   },
   eslint.configs.recommended,
@@ -76,6 +78,16 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-call': 'off',
       '@typescript-eslint/no-unsafe-return': 'off',
       '@typescript-eslint/unbound-method': 'off',
+    },
+  },
+  {
+    // The demo page is plain JavaScript (browser script and a tiny Node server): linted without types.
+    files: ['examples/**/*.js', 'examples/**/*.mjs'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: {
+      sourceType: 'module',
+      globals: { ...globals.browser, ...globals.node },
+      parserOptions: { projectService: false },
     },
   },
 );

@@ -17,20 +17,14 @@ import type {
   UserStatus,
   CreateGroupRequest,
 } from '../../contracts/src';
-
-/** An error answer of the API: the HTTP status plus the contract's `{code, message, details}`. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: ErrorBody['code'],
-    message: string,
-    readonly details?: ErrorBody['details'],
-    readonly retryAfterSeconds?: number,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
+import { newClientMessageId } from './ids';
+import { ApiError, parseRetryAfter } from './api-error';
+import {
+  resolveRetryOptions,
+  withRetry,
+  type ResolvedRetryOptions,
+  type RetryOptions,
+} from './retry';
 
 export interface Page<T> {
   items: T[];
@@ -49,6 +43,8 @@ export interface HttpClientOptions {
   baseUrl: string;
   /** Defaults to the global fetch (Node 18+, browsers). */
   fetch?: typeof fetch;
+  /** How sends are retried on `UNAVAILABLE`, `RATE_LIMITED` and network failures. */
+  retry?: RetryOptions;
 }
 
 type Query = Record<string, string | number | undefined>;
@@ -62,10 +58,12 @@ export class MessagingHttpClient {
   private refreshing: Promise<void> | null = null;
   private readonly baseUrl: string;
   private readonly fetchFn: typeof fetch;
+  private readonly retry: ResolvedRetryOptions;
 
   constructor(options: HttpClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.fetchFn = options.fetch ?? fetch;
+    this.fetchFn = options.fetch ?? ((input, init) => fetch(input, init));
+    this.retry = resolveRetryOptions(options.retry);
   }
 
   get accessToken(): string | null {
@@ -173,8 +171,17 @@ export class MessagingHttpClient {
   }
 
   // ---- messages
-  sendMessage(body: SendMessageRequest): Promise<Message> {
-    return this.call('POST', '/api/messages/send', { body });
+  /**
+   * Sends with a clientMessageID (generated unless given), so the retries on `UNAVAILABLE`,
+   * `RATE_LIMITED` (after the server's `Retry-After` plus jitter) and network failures can never make a
+   * second copy.
+   */
+  sendMessage(request: SendMessageRequest): Promise<Message> {
+    const body = {
+      ...request,
+      clientMessageID: request.clientMessageID ?? newClientMessageId(),
+    };
+    return withRetry(() => this.call<Message>('POST', '/api/messages/send', { body }), this.retry);
   }
 
   history(conversationRef: string, query: HistoryQuery = {}): Promise<Page<Message>> {
@@ -266,13 +273,12 @@ export class MessagingHttpClient {
       return this.send(method, path, options, true);
     }
     const error = payload && !payload.success ? payload.error : undefined;
-    const retryAfter = Number(response.headers.get('retry-after'));
     throw new ApiError(
       response.status,
-      error?.code ?? 'INTERNAL',
+      error?.code ?? (response.status === 503 ? 'UNAVAILABLE' : 'INTERNAL'),
       error?.message ?? `HTTP ${response.status}`,
       error?.details,
-      Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+      parseRetryAfter(response.headers.get('retry-after')),
     );
   }
 }

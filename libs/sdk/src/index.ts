@@ -11,20 +11,29 @@
 import { MessagingHttpClient, type HttpClientOptions } from './http-client';
 import { RealtimeSession, type RealtimeOptions } from './realtime-session';
 
+export * from './api-error';
 export * from './http-client';
 export * from './realtime-session';
+export * from './reconnect';
+export * from './retry';
+export type * from '../../contracts/src';
+export { ErrorCode, ERROR_STATUS, WS_PATH } from '../../contracts/src';
 
 export class MessagingClient extends MessagingHttpClient {
   constructor(private readonly options: HttpClientOptions) {
     super(options);
   }
 
-  /** Opens the realtime session with this client's (refreshed) access token. */
+  /**
+   * Opens the realtime session with this client's access token; a token refused on a reconnect is
+   * refreshed once with the refresh token.
+   */
   connect(options: Omit<RealtimeOptions, 'baseUrl' | 'token'> = {}): RealtimeSession {
     return new RealtimeSession({
       ...options,
       baseUrl: this.options.baseUrl,
       token: () => this.accessToken,
+      refreshToken: () => this.refresh(),
     });
   }
 }

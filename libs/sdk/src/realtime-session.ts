@@ -1,5 +1,6 @@
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import {
+  ERROR_STATUS,
   WS_PATH,
   type Ack,
   type ClientToServerEvents,
@@ -8,9 +9,28 @@ import {
   type ServerToClientEvents,
   type SyncResult,
 } from '../../contracts/src';
-import { ApiError } from './http-client';
+import { newClientMessageId } from './ids';
+import { ApiError } from './api-error';
+import { Reconnector } from './reconnect';
+import {
+  resolveRetryOptions,
+  withRetry,
+  type ResolvedRetryOptions,
+  type RetryOptions,
+} from './retry';
 
 export type TypedSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+export type SocketFactory = (
+  url: string,
+  options: Partial<ManagerOptions & SocketOptions>,
+) => TypedSocket;
+
+export interface ReconnectOptions {
+  /** First delay of the jittered exponential backoff, in ms (default 1,000). */
+  baseDelayMs?: number;
+  /** Its cap, in ms (default 30,000). */
+  maxDelayMs?: number;
+}
 
 export interface RealtimeOptions {
   baseUrl: string;
@@ -20,9 +40,20 @@ export interface RealtimeOptions {
   confirmDelivery?: boolean;
   /** Last seq already held per conversation (e.g. from local storage), to detect gaps from the start. */
   lastSeqs?: Record<string, number>;
-  /** Ack timeout per attempt of a send, in ms (default 10,000); a send is tried up to 3 times. */
+  /** Ack timeout per try of a request, in ms (default 10,000). */
   ackTimeoutMs?: number;
+  /** How sends are retried on `UNAVAILABLE`, `RATE_LIMITED` and ack timeouts (same clientMessageID). */
+  retry?: RetryOptions;
+  /** Reconnect backoff (jittered, exponential) when the connection drops or is refused for now. */
+  reconnect?: ReconnectOptions;
+  /**
+   * Called once when the server refuses the token on a reconnect; resolve to retry with the new token
+   * returned by `token()`, reject to give up (MessagingClient passes its refresh).
+   */
+  refreshToken?: () => Promise<unknown>;
   socketOptions?: Partial<ManagerOptions & SocketOptions>;
+  /** Creates the socket (default socket.io-client's `io`); tests pass a fake transport. */
+  createSocket?: SocketFactory;
 }
 
 interface ConversationState {
@@ -52,14 +83,30 @@ export class RealtimeSession {
   private readonly confirmDelivery: boolean;
   private readonly ackTimeoutMs: number;
 
+  private readonly retry: ResolvedRetryOptions;
+  private readonly reconnector: Reconnector;
+  private failure: Error | undefined;
+  private readonly waiters = new Set<{ resolve: () => void; reject: (error: Error) => void }>();
+
   constructor(options: RealtimeOptions) {
     this.confirmDelivery = options.confirmDelivery ?? true;
     this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
+    this.retry = resolveRetryOptions(options.retry);
+    const reconnect = {
+      baseDelayMs: options.reconnect?.baseDelayMs ?? 1_000,
+      maxDelayMs: options.reconnect?.maxDelayMs ?? 30_000,
+    };
     for (const [conversationId, seq] of Object.entries(options.lastSeqs ?? {})) {
       this.state(conversationId).last = seq;
     }
-    this.socket = io(options.baseUrl, {
+    const create: SocketFactory =
+      options.createSocket ?? ((url, socketOptions) => io(url, socketOptions));
+    // Socket.IO's own reconnection (dropped transport) backs off exponentially with +-50 % jitter.
+    this.socket = create(options.baseUrl, {
       path: WS_PATH,
+      reconnectionDelay: reconnect.baseDelayMs,
+      reconnectionDelayMax: reconnect.maxDelayMs,
+      randomizationFactor: 0.5,
       ...options.socketOptions,
       auth: (callback) => callback({ token: options.token() }),
     });
@@ -69,7 +116,19 @@ export class RealtimeSession {
       state.last ??= after;
       void this.fill(conversationID);
     });
+    this.reconnector = new Reconnector(this.socket, {
+      ...reconnect,
+      random: this.retry.random,
+      clock: this.retry.clock,
+      refreshToken: options.refreshToken,
+      onFatal: (error) => this.fail(error),
+    });
     this.socket.on('connect', () => {
+      this.failure = undefined;
+      for (const waiter of this.waiters) {
+        waiter.resolve();
+      }
+      this.waiters.clear();
       for (const [conversationId, state] of this.conversations) {
         if (state.pending.size) {
           void this.fill(conversationId);
@@ -78,27 +137,30 @@ export class RealtimeSession {
     });
   }
 
-  /** Resolves once connected (rejects with ApiError UNAUTHORIZED when the token is refused). */
+  /**
+   * Resolves once connected. Rejects with ApiError UNAUTHORIZED when the token is refused (after one
+   * refresh, when `refreshToken` is set), or with the error when no reconnect will follow.
+   */
   ready(): Promise<void> {
     if (this.socket.connected) {
       return Promise.resolve();
     }
+    if (this.failure) {
+      return Promise.reject(this.failure);
+    }
     return new Promise((resolve, reject) => {
-      const onConnect = () => {
-        this.socket.off('connect_error', onError);
-        resolve();
-      };
-      const onError = (error: Error) => {
-        this.socket.off('connect', onConnect);
-        reject(
-          error.message === 'UNAUTHORIZED'
-            ? new ApiError(401, 'UNAUTHORIZED', 'The token was refused')
-            : error,
-        );
-      };
-      this.socket.once('connect', onConnect);
-      this.socket.once('connect_error', onError);
+      this.waiters.add({ resolve, reject });
     });
+  }
+
+  /** Subscribes to a server event (typing, presence, receipts...); returns the unsubscriber. */
+  on<E extends keyof ServerToClientEvents>(event: E, handler: ServerToClientEvents[E]): () => void {
+    const socket = this.socket as unknown as {
+      on(name: string, listener: unknown): void;
+      off(name: string, listener: unknown): void;
+    };
+    socket.on(event, handler);
+    return () => socket.off(event, handler);
   }
 
   /** Every message, once, in seq order per conversation. */
@@ -133,25 +195,17 @@ export class RealtimeSession {
     void this.fill(message.conversationID);
   }
 
-  /** Sends with a clientMessageID (generated unless given) and resends it until acked (3 tries). */
-  async send(request: SendMessageRequest): Promise<Message> {
+  /**
+   * Sends with a clientMessageID (generated unless given) and resends it with the same id until acked:
+   * after the server's hint plus jitter on `UNAVAILABLE` / `RATE_LIMITED`, with backoff after an ack
+   * timeout, within `retry.maxTotalWaitMs`; any other error is thrown at once.
+   */
+  send(request: SendMessageRequest): Promise<Message> {
     const body = {
       ...request,
-      clientMessageID: request.clientMessageID ?? globalThis.crypto.randomUUID(),
+      clientMessageID: request.clientMessageID ?? newClientMessageId(),
     };
-    let lastError: unknown;
-    for (let attempt = 0; attempt < 3; attempt += 1) {
-      try {
-        const message = await this.request<Message>('send_message', body);
-        return message;
-      } catch (error) {
-        if (error instanceof ApiError) {
-          throw error;
-        }
-        lastError = error;
-      }
-    }
-    throw lastError;
+    return withRetry(() => this.request<Message>('send_message', body), this.retry);
   }
 
   markRead(conversationID: string, seq: number): Promise<{ conversationID: string; seq: number }> {
@@ -178,8 +232,18 @@ export class RealtimeSession {
     return this.request('sync', { conversationID, after, limit });
   }
 
+  /** Closes the socket for good (no reconnect). */
   close(): void {
+    this.reconnector.close();
     this.socket.close();
+  }
+
+  private fail(error: Error): void {
+    this.failure = error;
+    for (const waiter of this.waiters) {
+      waiter.reject(error);
+    }
+    this.waiters.clear();
   }
 
   private state(conversationId: string): ConversationState {
@@ -264,6 +328,8 @@ export class RealtimeSession {
     if (ack.success) {
       return ack.data;
     }
-    throw new ApiError(0, ack.error.code, ack.error.message, ack.error.details);
+    const { code, message, details, retryAfterMs } = ack.error;
+    const status = (ERROR_STATUS as Partial<Record<string, number>>)[code] ?? 0;
+    throw new ApiError(status, code, message, details, undefined, retryAfterMs);
   }
 }

@@ -1,0 +1,107 @@
+import { after, before, describe, it } from 'node:test';
+import { expect } from 'expect';
+import type { Message } from '../libs/contracts/src';
+import { MessagingClient, type RealtimeSession } from '../libs/sdk/src';
+import { uniqueUsername } from './utils/factories';
+import { createTestApp, type TestApp } from './utils/test-app';
+
+async function signedIn(app: TestApp, prefix: string) {
+  const client = new MessagingClient({ baseUrl: app.baseUrl });
+  const username = uniqueUsername(prefix);
+  const user = await client.register({
+    username,
+    email: `${username}@example.com`,
+    password: 'correct-horse-battery',
+  });
+  await client.login({ username, password: 'correct-horse-battery' });
+  return { client, user };
+}
+
+describe('SDK retries against the real rate limit (RATE_LIMIT_MESSAGES=2 per 10 s)', () => {
+  let app: TestApp;
+  const sessions: RealtimeSession[] = [];
+
+  before(async () => {
+    app = await createTestApp({ env: { RATE_LIMIT_MESSAGES: '2' } });
+  });
+
+  after(async () => {
+    sessions.forEach((session) => session.close());
+    await app.close();
+  });
+
+  it('should retry a RATE_LIMITED socket send after the retryAfterMs hint and store it once', async () => {
+    const alice = await signedIn(app, 'alice');
+    const bob = await signedIn(app, 'bob');
+    const aliceLive = alice.client.connect({ socketOptions: { transports: ['websocket'] } });
+    const bobLive = bob.client.connect({ socketOptions: { transports: ['websocket'] } });
+    sessions.push(aliceLive, bobLive);
+    await Promise.all([aliceLive.ready(), bobLive.ready()]);
+    const received: Message[] = [];
+    bobLive.onMessage((message) => received.push(message));
+
+    await aliceLive.send({ recipientID: bob.user.id, content: 'one' });
+    await aliceLive.send({ recipientID: bob.user.id, content: 'two' });
+    // Over the limit: the server answers RATE_LIMITED with retryAfterMs; the SDK waits and resends.
+    const started = Date.now();
+    const third = await aliceLive.send({
+      recipientID: bob.user.id,
+      content: 'three',
+      clientMessageID: 'retry-three',
+    });
+    expect(Date.now() - started).toBeGreaterThan(100);
+    expect(third).toMatchObject({ content: 'three', clientMessageID: 'retry-three', seq: 3 });
+
+    const page = await bob.client.history(alice.user.id);
+    expect(page.items.map((m) => m.content)).toEqual(['three', 'two', 'one']);
+    await bobLive.socket.timeout(5_000).emitWithAck('ping');
+    expect(received.map((m) => m.content)).toEqual(['one', 'two', 'three']);
+  });
+});
+
+describe('SDK retries against real load shedding (MESSAGE_QUEUE_LIMIT=4)', () => {
+  let app: TestApp;
+  const sessions: RealtimeSession[] = [];
+
+  before(async () => {
+    app = await createTestApp({ env: { MESSAGE_QUEUE_LIMIT: '4' } });
+  });
+
+  after(async () => {
+    sessions.forEach((session) => session.close());
+    await app.close();
+  });
+
+  it('should get every send of a burst through by resending the shed ones (UNAVAILABLE) with the same clientMessageID', async () => {
+    const alice = await signedIn(app, 'alice');
+    const bob = await signedIn(app, 'bob');
+    const aliceLive = alice.client.connect({
+      socketOptions: { transports: ['websocket'] },
+      retry: { maxAttempts: 20 },
+    });
+    const bobLive = bob.client.connect({ socketOptions: { transports: ['websocket'] } });
+    sessions.push(aliceLive, bobLive);
+    await Promise.all([aliceLive.ready(), bobLive.ready()]);
+    const received: Message[] = [];
+    bobLive.onMessage((message) => received.push(message));
+    await aliceLive.send({ recipientID: bob.user.id, content: 'warm' });
+
+    let attempts = 0;
+    aliceLive.socket.onAnyOutgoing((event: string) => {
+      attempts += event === 'send_message' ? 1 : 0;
+    });
+    const count = 80;
+    const sent = await Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        aliceLive.send({ recipientID: bob.user.id, content: `burst ${i}` }),
+      ),
+    );
+    // Some were shed and resent, and still each is stored once.
+    expect(attempts).toBeGreaterThan(count);
+    expect(new Set(sent.map((m) => m.id)).size).toBe(count);
+    const page = await bob.client.history(alice.user.id, { limit: 100 });
+    expect(page.items).toHaveLength(count + 1);
+    await bobLive.socket.timeout(5_000).emitWithAck('ping');
+    expect(received.map((m) => m.seq)).toEqual(Array.from({ length: count + 1 }, (_, i) => i + 1));
+  });
+});
