@@ -4,7 +4,9 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { LoggerModule } from 'nestjs-pino';
+import { AttachmentsModule } from './attachments/attachments.module';
 import { AuthModule } from './auth/auth.module';
+import { BlocksModule } from './blocks/blocks.module';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
 import { EnvelopeInterceptor } from './common/http/envelope.interceptor';
@@ -18,6 +20,7 @@ import { DatabaseModule } from './database/database.module';
 import { GroupsModule } from './groups/groups.module';
 import { HealthModule } from './health/health.module';
 import { MessagingModule } from './messaging/messaging.module';
+import { SearchModule } from './search/search.module';
 import { RealtimeModule } from './messaging/realtime/realtime.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PresenceModule } from './presence/presence.module';
@@ -83,9 +86,13 @@ import { UsersModule } from './users/users.module';
     DatabaseModule,
     HealthModule,
     AuthModule,
+    // Before UsersModule: `GET /api/users/blocked` must be routed before `GET /api/users/:userID`.
+    BlocksModule,
     UsersModule,
     GroupsModule,
     MessagingModule,
+    AttachmentsModule,
+    SearchModule,
     PresenceModule,
     RealtimeModule,
   ],

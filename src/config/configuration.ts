@@ -56,12 +56,33 @@ export const rateLimitConfig = registerAs('rateLimit', () => {
   };
 });
 
+export const attachmentsConfig = registerAs('attachments', () => {
+  const e = env();
+  return {
+    maxBytes: e.ATTACHMENT_MAX_BYTES,
+    /** Local storage (and the upload spool in every mode): DATA_DIR/attachments. */
+    directory: path.join(path.resolve(e.DATA_DIR), 'attachments'),
+    s3: e.S3_BUCKET
+      ? {
+          bucket: e.S3_BUCKET,
+          endpoint: e.S3_ENDPOINT,
+          region: e.S3_REGION,
+          credentials:
+            e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY
+              ? { accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY }
+              : undefined,
+        }
+      : null,
+  };
+});
+
 export const configNamespaces = [
   appConfig,
   databaseConfig,
   redisConfig,
   authConfig,
   rateLimitConfig,
+  attachmentsConfig,
 ];
 
 export type AppConfig = ReturnType<typeof appConfig>;
@@ -69,6 +90,7 @@ export type DatabaseConfig = ReturnType<typeof databaseConfig>;
 export type RedisConfig = ReturnType<typeof redisConfig>;
 export type AuthConfig = ReturnType<typeof authConfig>;
 export type RateLimitConfig = ReturnType<typeof rateLimitConfig>;
+export type AttachmentsConfig = ReturnType<typeof attachmentsConfig>;
 
 export interface RootConfig {
   app: AppConfig;
@@ -76,4 +98,5 @@ export interface RootConfig {
   redis: RedisConfig;
   auth: AuthConfig;
   rateLimit: RateLimitConfig;
+  attachments: AttachmentsConfig;
 }

@@ -1,4 +1,4 @@
-import type { Message } from '../../libs/contracts/src';
+import type { Message, MessageAttachment } from '../../libs/contracts/src';
 
 /** A message row as read with raw SQL (snake_case columns). */
 export interface MessageRow {
@@ -28,7 +28,11 @@ export interface ParticipantMarkers {
  * Shapes a row for the wire. `delivered`/`read` come from the markers: for a direct message the
  * recipient's, for a group message all active members other than the sender (false with nobody else).
  */
-export function toMessage(row: MessageRow, markers: ParticipantMarkers[] | undefined): Message {
+export function toMessage(
+  row: MessageRow,
+  markers: ParticipantMarkers[] | undefined,
+  attachments: MessageAttachment[] = [],
+): Message {
   const seq = Number(row.seq);
   const others = (markers ?? []).filter((m) => m.userId !== row.sender_id);
   const deliveredCount = others.filter(
@@ -48,6 +52,7 @@ export function toMessage(row: MessageRow, markers: ParticipantMarkers[] | undef
     timestamp: new Date(row.created_at).toISOString(),
     delivered: others.length > 0 && deliveredCount === others.length,
     read: others.length > 0 && readCount === others.length,
+    attachments,
   };
   if (row.group_id) {
     message.deliveredCount = deliveredCount;

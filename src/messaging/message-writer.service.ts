@@ -9,6 +9,8 @@ import type { MessageRow } from './message-view';
 
 /** A send whose target is resolved and whose body is valid, waiting for the next group commit. */
 export interface PendingSend {
+  /** The new message's id when chosen in advance (attachments are claimed for it); else generated. */
+  messageId?: string;
   conversationId: string;
   senderId: string;
   recipientId: string | null;
@@ -167,7 +169,7 @@ export class MessageWriter implements BeforeApplicationShutdown {
       `SELECT * FROM post_messages($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[],
                                    $6::text[], $7::varchar[], $8::varchar[], $9::timestamptz)`,
       [
-        batch.map(() => randomUUID()),
+        batch.map((send) => send.messageId ?? randomUUID()),
         batch.map((send) => send.conversationId),
         batch.map((send) => send.senderId),
         batch.map((send) => send.recipientId),

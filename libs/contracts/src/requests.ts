@@ -34,9 +34,19 @@ export interface UpdateMemberRoleRequest {
 export interface SendMessageRequest {
   recipientID?: string;
   groupID?: string;
-  content: string;
+  /** May be empty (or left out) when attachmentIDs are given. */
+  content?: string;
   messageType?: MessageType;
   clientMessageID?: string;
+  /** <= 10 of the sender's uploads not yet attached to a message. */
+  attachmentIDs?: string[];
+}
+
+export interface SearchMessagesQuery {
+  q: string;
+  conversationID?: string;
+  limit?: number;
+  cursor?: string;
 }
 
 export interface MarkConversationReadRequest {

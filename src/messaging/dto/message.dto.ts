@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { MessageType } from '../../../libs/contracts/src';
+import { MessageAttachmentDto } from '../../attachments/dto/attachment.dto';
 import { PublicUserDto } from '../../users/dto/user.dto';
 
 export class MessageDto {
@@ -31,6 +32,9 @@ export class MessageDto {
   deliveredCount?: number;
   @ApiPropertyOptional({ description: 'Group messages: members other than the sender who read it' })
   readCount?: number;
+  /** Files sent with the message, in send order (empty for none). */
+  @ApiProperty({ type: [MessageAttachmentDto], maxItems: 10 })
+  attachments!: MessageAttachmentDto[];
 }
 
 export class UnreadConversationDto {

@@ -1,5 +1,17 @@
 import { Transform } from 'class-transformer';
-import { IsIn, IsOptional, IsString, IsUUID, Length, Validate, ValidateIf } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Validate,
+  ValidateIf,
+} from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
 import type { MessageType } from '../../../libs/contracts/src';
 import { ContentRule } from './content.rule';
 
@@ -28,15 +40,29 @@ export class SendMessageDto {
   groupID?: string;
 
   /**
-   * 1-10,000 Unicode code points; no NUL characters.
+   * 1-10,000 Unicode code points; no NUL characters. May be empty (or left out) with attachments.
    * @example Hello, how are you?
    */
+  @ValidateIf((body: SendMessageDto) => body.content !== undefined || !body.attachmentIDs?.length)
   @IsString()
   @Validate(ContentRule)
-  content!: string;
+  @ApiProperty({ maxLength: 10_000, required: false })
+  content?: string;
 
   /**
-   * `text` (default), `image` or `file`.
+   * Up to 10 of the sender's uploads (`POST /api/attachments`) not yet attached to a message.
+   * @example ["1b4e28ba-2fa1-4d3b-a3f5-ef19b5a7633b"]
+   */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10)
+  @ArrayUnique()
+  @IsUUID('all', { each: true })
+  @ApiProperty({ type: [String], maxItems: 10, required: false, format: 'uuid' })
+  attachmentIDs?: string[];
+
+  /**
+   * `text` (default; with attachments `image` when all are images, else `file`), `image` or `file`.
    * @example text
    */
   @IsOptional()
