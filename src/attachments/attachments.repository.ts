@@ -28,8 +28,20 @@ export interface NewAttachment {
   storageKey: string;
 }
 
+interface StorageKeys {
+  storage_key: string;
+  thumbnail_key: string | null;
+}
+
 const COLUMNS =
   'a.id, a.uploader_id, a.message_id, a.filename, a.content_type, a.size, a.sha256, a.width, a.height, a.storage_key, a.thumbnail_key';
+
+/** TypeORM answers UPDATE/DELETE ... RETURNING with `[rows, affected]`, SELECT with the rows. */
+function returnedRows<T>(result: T[] | [T[], number]): T[] {
+  return result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number'
+    ? result[0]
+    : (result as T[]);
+}
 
 export function toMessageAttachment(row: AttachmentRow): MessageAttachment {
   return {
@@ -92,11 +104,13 @@ export class AttachmentsRepository {
     ids: readonly string[],
     messageId: string,
   ): Promise<AttachmentRow[]> {
-    const rows: AttachmentRow[] = await this.dataSource.query(
-      `UPDATE attachments a SET message_id = $3, claimed_at = now(), position = array_position($2::uuid[], a.id)
+    const rows = returnedRows<AttachmentRow>(
+      await this.dataSource.query(
+        `UPDATE attachments a SET message_id = $3, claimed_at = now(), position = array_position($2::uuid[], a.id)
         WHERE a.id = ANY($2::uuid[]) AND a.uploader_id = $1 AND a.message_id IS NULL
         RETURNING ${COLUMNS}`,
-      [senderId, ids, messageId],
+        [senderId, ids, messageId],
+      ),
     );
     const byId = new Map(rows.map((row) => [row.id, row]));
     return ids.flatMap((id) => byId.get(id) ?? []);
@@ -152,11 +166,12 @@ export class AttachmentsRepository {
 
   /** Deletes the message's attachments; returns the storage keys to remove. */
   async deleteForMessage(messageId: string): Promise<string[]> {
-    const rows: { storage_key: string; thumbnail_key: string | null }[] =
+    const rows = returnedRows<StorageKeys>(
       await this.dataSource.query(
         `DELETE FROM attachments WHERE message_id = $1 RETURNING storage_key, thumbnail_key`,
         [messageId],
-      );
+      ),
+    );
     return rows.flatMap((row) => [
       row.storage_key,
       ...(row.thumbnail_key ? [row.thumbnail_key] : []),
@@ -169,7 +184,7 @@ export class AttachmentsRepository {
    * storage keys to remove. Each row is deleted by exactly one caller, whichever instance sweeps.
    */
   async deleteAbandoned(unattachedBefore: Date, claimedBefore: Date): Promise<string[]> {
-    const rows: { storage_key: string; thumbnail_key: string | null }[] =
+    const rows = returnedRows<StorageKeys>(
       await this.dataSource.query(
         `DELETE FROM attachments a
           WHERE (a.message_id IS NULL AND a.created_at < $1)
@@ -177,7 +192,8 @@ export class AttachmentsRepository {
                  AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = a.message_id))
           RETURNING a.storage_key, a.thumbnail_key`,
         [unattachedBefore, claimedBefore],
-      );
+      ),
+    );
     return rows.flatMap((row) => [
       row.storage_key,
       ...(row.thumbnail_key ? [row.thumbnail_key] : []),

@@ -77,7 +77,10 @@ export async function receiveSingleFile(
   try {
     parser = busboy({
       headers: request.headers,
-      limits: { files: 1, fileSize: options.maxBytes, fields: 0, parts: 1, headerPairs: 20 },
+      // No `parts`/`fields` limits: busboy stalls at the closing boundary once one is reached.
+      // Extra parts are refused by the handlers below instead.
+      // busboy reports `limit` on reaching fileSize: one byte more means "larger than maxBytes".
+      limits: { files: 1, fileSize: options.maxBytes + 1, headerPairs: 20 },
       defParamCharset: 'utf8',
     });
   } catch {
@@ -122,7 +125,6 @@ export async function receiveSingleFile(
       written.catch(() => fail(AppError.validation('The upload was interrupted')));
     });
     parser.on('field', () => fail(AppError.validation('Send exactly one part, named "file"')));
-    parser.on('partsLimit', () => fail(AppError.validation('Send exactly one part, named "file"')));
     parser.on('filesLimit', () => fail(AppError.validation('Send exactly one part, named "file"')));
     parser.on('fieldsLimit', () =>
       fail(AppError.validation('Send exactly one part, named "file"')),

@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -35,7 +34,7 @@ export class LocalAttachmentStorage extends AttachmentStorage {
       }
       throw error;
     }
-    return createReadStream('', { fd: handle.fd, start: range?.start, end: range?.end });
+    return handle.createReadStream({ start: range?.start, end: range?.end });
   }
 
   async remove(keys: readonly string[]): Promise<void> {
