@@ -11,7 +11,7 @@
  *   npm test -- groups messages  only files whose path contains one of the words
  */
 'use strict';
-const { spawnSync, spawn } = require('node:child_process');
+const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -36,15 +36,56 @@ function walk(dir, suffix, out = []) {
   return out;
 }
 
+/**
+ * tsc -p tsconfig.test.json, plus the @nestjs/swagger compiler plugin configured in nest-cli.json, so
+ * the OpenAPI document the e2e tests serve is the one production serves. Returns false on errors.
+ */
+function compileTests() {
+  const ts = require('typescript');
+  const swaggerPlugin = require('@nestjs/swagger/plugin');
+  const nestCli = JSON.parse(fs.readFileSync(path.join(root, 'nest-cli.json'), 'utf8'));
+  const pluginOptions = (nestCli.compilerOptions.plugins || []).find((p) => p.name === '@nestjs/swagger').options;
+  const formatHost = {
+    getCanonicalFileName: (name) => name,
+    getCurrentDirectory: () => root,
+    getNewLine: () => '\n',
+  };
+  const parsed = ts.getParsedCommandLineOfConfigFile(path.join(root, 'tsconfig.test.json'), {}, {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (d) => process.stderr.write(ts.formatDiagnostic(d, formatHost)),
+  });
+  if (!parsed) return false;
+  const program = ts.createIncrementalProgram({
+    rootNames: parsed.fileNames,
+    options: parsed.options,
+    projectReferences: parsed.projectReferences,
+    configFileParsingDiagnostics: parsed.errors,
+  });
+  // Type-check incrementally, but emit every file: a plain `tsc -p tsconfig.test.json` (docs:asyncapi)
+  // shares the build folder and would otherwise leave files compiled without the plugin behind.
+  const diagnostics = [
+    ...program.getConfigFileParsingDiagnostics(),
+    ...program.getOptionsDiagnostics(),
+    ...program.getGlobalDiagnostics(),
+    ...program.getSyntacticDiagnostics(),
+    ...program.getSemanticDiagnostics(),
+  ];
+  const emitted = program.getProgram().emit(undefined, undefined, undefined, false, {
+    before: [swaggerPlugin.before(pluginOptions, program.getProgram())],
+  });
+  program.emitBuildInfo();
+  diagnostics.push(...emitted.diagnostics);
+  if (diagnostics.length) {
+    process.stderr.write(ts.formatDiagnosticsWithColorAndContext(diagnostics, formatHost));
+  }
+  return !diagnostics.some((d) => d.category === ts.DiagnosticCategory.Error);
+}
+
 async function main() {
   const build = path.join(root, '.test-build');
-  log('compiling with tsc -p tsconfig.test.json');
-  const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.test.json'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
-  if (tsc.status !== 0) {
-    process.exit(tsc.status ?? 1);
+  log('compiling tsconfig.test.json with the Swagger plugin of nest-cli.json (as `npm run build` does)');
+  if (!compileTests()) {
+    process.exit(1);
   }
 
   let files = [];

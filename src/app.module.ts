@@ -21,7 +21,7 @@ import { GroupsModule } from './groups/groups.module';
 import { HealthModule } from './health/health.module';
 import { MessagingModule } from './messaging/messaging.module';
 import { SearchModule } from './search/search.module';
-import { RealtimeModule } from './messaging/realtime/realtime.module';
+import { RealtimeModule } from './realtime/realtime.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PresenceModule } from './presence/presence.module';
 import { UsersModule } from './users/users.module';

@@ -6,10 +6,18 @@ import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
+import { answerClientErrors, envelopeFinalHandler, jsonBodiesOnly } from './common/http/http-edges';
+import { hardenOpenApiDocument } from './common/http/openapi-hardening';
 import { requestIdOf } from './common/http/request-id';
-import { buildAsyncApiDocument } from './common/ws/asyncapi';
-import { AppIoAdapter } from './common/ws/socket-io.adapter';
+import { UndeclaredInputGuard } from './common/http/undeclared-input.guard';
+import { RequestBudget } from './common/rate-limit/request-budget.middleware';
+import { buildAsyncApiDocument } from './realtime/asyncapi';
+import { AppIoAdapter } from './realtime/socket-io.adapter';
 import type { RootConfig } from './config/configuration';
+
+/** The REST prefix and the routes outside it (also used by scripts/openapi-document.js). */
+export const API_PREFIX = 'api';
+export const API_PREFIX_EXCLUDE = ['health', 'metrics'];
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -20,9 +28,20 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         '(see docs/websocket-events.md and /docs/asyncapi.json).',
     )
     .setVersion('1.0')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+      description:
+        'The `accessToken` of login or refresh, sent as `Authorization: Bearer <token>`. A JWS ' +
+        'following the JSON Web Token Best Current Practices of RFC8725: signed with HS256 only (the ' +
+        'algorithm is pinned on verification, so `alg: none` and algorithm confusion are refused), ' +
+        'issuer `messaging-api` and audience `messaging-api-clients` checked, expiring after 15 ' +
+        'minutes (`exp`); the session it names (`sid`) must still be active. Renew it with ' +
+        'POST /api/auth/refresh and the refresh token (30 days, rotated on every use).',
+    })
     .build();
-  return SwaggerModule.createDocument(app, config);
+  return hardenOpenApiDocument(SwaggerModule.createDocument(app, config), `/${API_PREFIX}`);
 }
 
 /** Everything main.ts and the e2e tests share: the app as clients see it. */
@@ -38,9 +57,18 @@ export function configureApp(app: NestExpressApplication): void {
   app.set('trust proxy', 'loopback');
   app.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
   app.enableCors({ origin: appConfig.corsOrigins, credentials: appConfig.corsOrigins !== true });
+  // The general request budget and its RateLimit headers, before the body checks (so 413s and 415s
+  // carry them and count).
+  app.use('/api', app.get(RequestBudget).middleware);
+  app.use(jsonBodiesOnly({ multipartPaths: ['/api/attachments'] }));
   app.useBodyParser('json', { limit: appConfig.bodyLimit });
+  // Registered so Nest does not add its default form parser; jsonBodiesOnly refuses form bodies first.
   app.useBodyParser('urlencoded', { limit: appConfig.bodyLimit, extended: false });
-  app.setGlobalPrefix('api', { exclude: ['health', 'metrics'] });
+  // After the global JWT guard: a caller without a token hears 401 before anything about the input.
+  app.useGlobalGuards(new UndeclaredInputGuard());
+  envelopeFinalHandler(app.getHttpAdapter().getInstance());
+  answerClientErrors(app.getHttpServer());
+  app.setGlobalPrefix(API_PREFIX, { exclude: API_PREFIX_EXCLUDE });
   const asyncApi = buildAsyncApiDocument();
   // The Socket.IO contract, beside the OpenAPI one (registered before Swagger's /docs routes).
   app.use('/docs/asyncapi.json', (request: Request, response: Response, next: NextFunction) => {

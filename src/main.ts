@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import cluster from 'node:cluster';
-import { Logger } from '@nestjs/common';
+import { ConsoleLogger, Logger, type LogLevel as NestLogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
@@ -8,11 +8,24 @@ import { configureApp } from './app.setup';
 import { exitOnSignals } from './common/process/exit-on-signals';
 import { isClusterPrimary, runClusterPrimary, serve } from './cluster/primary';
 import { ensureJwtSecret } from './config/jwt-secret';
+import type { Env } from './config/env.schema';
 import { loadEnvOrExit } from './config/load-env';
 import { ensureDatabase } from './database/database-runtime';
 
+/** LOG_LEVEL in Nest's terms, for the lines written before the app (and its pino logger) exists. */
+function nestLevels(level: Env['LOG_LEVEL']): NestLogLevel[] {
+  const order: NestLogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+  const upTo = { silent: -1, fatal: 0, error: 1, warn: 2, info: 3, debug: 4, trace: 5 }[level];
+  return order.slice(0, upTo + 1);
+}
+
 async function bootstrap(): Promise<void> {
   const env = loadEnvOrExit();
+  // Start-up lines (embedded PostgreSQL, JWT secret, cluster primary) are JSON too, one object per
+  // line; from app creation on, pino takes over (bufferLogs holds Nest's own lines until then).
+  Logger.overrideLogger(
+    new ConsoleLogger({ json: true, colors: false, logLevels: nestLevels(env.LOG_LEVEL) }),
+  );
   const logger = new Logger('Bootstrap');
   if (isClusterPrimary(env)) {
     // WORKERS=N: this process supervises; the workers run this file again as the app.

@@ -393,9 +393,14 @@ describe('groups', () => {
       ]);
     });
 
-    it('should refuse to join a private group unless already a member', async () => {
+    it('should answer 404 to a non-member joining a private group, as GET does', async () => {
       const hidden = await createGroup(owner, { visibility: 'private' });
-      expectError(await join(alice, hidden.id), 403, 'FORBIDDEN');
+      expectError(await join(alice, hidden.id), 404, 'NOT_FOUND');
+      expectError(
+        await app.http().get(`/api/groups/${hidden.id}`).set('Authorization', alice.auth),
+        404,
+        'NOT_FOUND',
+      );
       const mine = await join(owner, hidden.id);
       expect(mine.status).toBe(200);
       expect(mine.body.data).toMatchObject({ userID: owner.id, role: 'owner' });

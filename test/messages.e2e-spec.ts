@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import { expect } from 'expect';
+import { DataSource } from 'typeorm';
 import { registerUser, type RegisteredUser } from './utils/factories';
 import { createTestApp, type TestApp } from './utils/test-app';
 
@@ -48,6 +49,28 @@ describe('direct messages over REST', () => {
     const second = await send(alice, { recipientID: bob.id, content: 'again' }).expect(201);
     expect(first.body.data.conversationID).toBe(second.body.data.conversationID);
     expect(second.body.data.seq).toBe(first.body.data.seq + 1);
+  });
+
+  it('should create one conversation when both users of a new pair write first at once', async () => {
+    const [hana, ivan] = await Promise.all([registerUser(app, 'hana'), registerUser(app, 'ivan')]);
+    const sends = Array.from({ length: 20 }, (_, i) =>
+      i % 2
+        ? send(hana, { recipientID: ivan.id, content: `h${i}` })
+        : send(ivan, { recipientID: hana.id, content: `i${i}` }),
+    );
+    const responses = await Promise.all(sends);
+    expect(responses.map((r) => r.status)).toEqual(responses.map(() => 201));
+    const conversations = new Set(responses.map((r) => r.body.data.conversationID as string));
+    expect(conversations.size).toBe(1);
+    const seqs = responses.map((r) => r.body.data.seq as number).sort((a, b) => a - b);
+    expect(seqs).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    const rows = await app.app
+      .get(DataSource)
+      .query<{ n: string }[]>(
+        `SELECT count(*) AS n FROM conversations WHERE type = 'direct' AND user_low = LEAST($1::uuid, $2::uuid) AND user_high = GREATEST($1::uuid, $2::uuid)`,
+        [hana.id, ivan.id],
+      );
+    expect(Number(rows[0].n)).toBe(1);
   });
 
   it('should resolve history by conversation id and by the peer user id', async () => {

@@ -164,6 +164,7 @@ async function startTarget(kind, opts, runDir, log) {
       RATE_LIMIT_MESSAGES: '0',
       RATE_LIMIT_TYPING: '0',
       RATE_LIMIT_LOGIN_FAILURES: '0',
+      RATE_LIMIT_REQUESTS: '0',
     });
     if (opts.databaseUrl) {
       env.DATABASE_URL = opts.databaseUrl;

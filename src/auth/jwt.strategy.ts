@@ -4,7 +4,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import type { AuthenticatedUser } from '../common/decorators/current-user.decorator';
 import type { RootConfig } from '../config/configuration';
-import { TokenService, type AccessTokenClaims } from './token.service';
+import { TokenService, type VerifiedClaims } from './token.service';
 
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
@@ -23,7 +23,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     });
   }
 
-  async validate(claims: Partial<AccessTokenClaims>): Promise<AuthenticatedUser> {
+  async validate(claims: VerifiedClaims): Promise<AuthenticatedUser> {
     return this.tokens.toUser(claims);
   }
 }

@@ -3,8 +3,11 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
+import { LRUCache } from 'lru-cache';
 import { IsNull, Repository } from 'typeorm';
+import { SingleFlight } from '../common/concurrency/single-flight';
 import { AppError } from '../common/errors/app-error';
+import { isDependencyUnavailable } from '../common/errors/dependency-error';
 import { isUuid } from '../common/validation/uuid';
 import type { RootConfig } from '../config/configuration';
 import { SessionEntity } from './entities/session.entity';
@@ -12,6 +15,8 @@ import { AUTH_EVENTS, type SessionRevokedEvent } from './auth.events';
 
 /** How long a "this session is active" answer is reused before asking the database again. */
 const ACTIVE_CACHE_MS = 5_000;
+/** Sessions remembered as active; the least recently used go first. */
+const ACTIVE_CACHE_MAX = 100_000;
 
 function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
@@ -24,14 +29,23 @@ function sameHash(a: string, b: string): boolean {
 }
 
 /**
- * Refresh sessions. A refresh token is `<session id>.<secret>`; the table keeps only the hash of the
- * current secret. Rotation swaps it atomically, so of two racing refreshes with one token exactly one
- * wins and the other is treated as reuse: the session is revoked and its sockets are disconnected.
+ * Refresh sessions. A refresh token is `<session id>.<secret>`; the table keeps only the hashes of the
+ * current secret and of the one the last rotation replaced. Rotation swaps them atomically, so of two
+ * racing refreshes with one token exactly one wins and the other is reuse. Reuse (presenting the
+ * replaced secret) revokes the session and disconnects its sockets; a secret this session never
+ * issued is a plain 401 and changes nothing, since the session id alone is public (claim `sid`).
  */
 @Injectable()
 export class SessionService {
   private readonly refreshTtlSeconds: number;
-  private readonly activeCache = new Map<string, number>();
+  private readonly activeCache = new LRUCache<string, true>({
+    max: ACTIVE_CACHE_MAX,
+    ttl: ACTIVE_CACHE_MS,
+    ttlAutopurge: false,
+  });
+  private readonly activeChecks = new SingleFlight<string, boolean>();
+  /** Bumped by every revocation: a check that overlapped one does not cache its answer. */
+  private revocations = 0;
 
   constructor(
     @InjectRepository(SessionEntity) private readonly sessions: Repository<SessionEntity>,
@@ -49,12 +63,13 @@ export class SessionService {
       id: sessionId,
       userId,
       tokenHash: hashSecret(secret),
+      previousTokenHash: null,
       expiresAt: new Date(Date.now() + this.refreshTtlSeconds * 1000),
       revokedAt: null,
       revokedReason: null,
       rotatedAt: null,
     });
-    this.activeCache.set(sessionId, Date.now());
+    this.activeCache.set(sessionId, true);
     return { sessionId, refreshToken: `${sessionId}.${secret}` };
   }
 
@@ -73,13 +88,15 @@ export class SessionService {
     }
     const presented = hashSecret(secret);
     if (!sameHash(presented, session.tokenHash)) {
-      await this.revoke(session.id, session.userId, 'refresh_token_reuse');
+      if (session.previousTokenHash && sameHash(presented, session.previousTokenHash)) {
+        await this.revoke(session.id, session.userId, 'refresh_token_reuse');
+      }
       throw invalid;
     }
     const nextSecret = randomBytes(32).toString('base64url');
     const result = await this.sessions.update(
       { id: session.id, tokenHash: presented, revokedAt: IsNull() },
-      { tokenHash: hashSecret(nextSecret), rotatedAt: new Date() },
+      { tokenHash: hashSecret(nextSecret), previousTokenHash: presented, rotatedAt: new Date() },
     );
     if (!result.affected) {
       // Another refresh with the same token won the race: this one is a replay.
@@ -98,29 +115,44 @@ export class SessionService {
       { id: sessionId, revokedAt: IsNull() },
       { revokedAt: new Date(), revokedReason: reason },
     );
+    this.revocations += 1;
     this.activeCache.delete(sessionId);
     const event: SessionRevokedEvent = { sessionId, userId, reason };
     this.events.emit(AUTH_EVENTS.sessionRevoked, event);
   }
 
+  /**
+   * True when the session exists, is not revoked and has not expired. Answers are reused for a few
+   * seconds and concurrent checks of one session share one query. Throws UNAVAILABLE (never a
+   * "false") when the database cannot be asked: "could not check" is not "bad token".
+   */
   async isActive(sessionId: string): Promise<boolean> {
-    const checked = this.activeCache.get(sessionId);
-    if (checked !== undefined && Date.now() - checked < ACTIVE_CACHE_MS) {
+    if (this.activeCache.get(sessionId)) {
       return true;
     }
     if (!isUuid(sessionId)) {
       return false;
     }
-    const session = await this.sessions.findOne({
-      where: { id: sessionId },
-      select: { id: true, revokedAt: true, expiresAt: true },
-    });
-    const active = !!session && !session.revokedAt && session.expiresAt.getTime() > Date.now();
-    if (active) {
-      if (this.activeCache.size > 100_000) {
-        this.activeCache.clear();
+    return this.activeChecks.run(sessionId, () => this.checkActive(sessionId));
+  }
+
+  private async checkActive(sessionId: string): Promise<boolean> {
+    const revocationsBefore = this.revocations;
+    let session: Pick<SessionEntity, 'id' | 'revokedAt' | 'expiresAt'> | null;
+    try {
+      session = await this.sessions.findOne({
+        where: { id: sessionId },
+        select: { id: true, revokedAt: true, expiresAt: true },
+      });
+    } catch (error) {
+      if (isDependencyUnavailable(error)) {
+        throw AppError.unavailable('The session could not be checked, try again shortly', 2);
       }
-      this.activeCache.set(sessionId, Date.now());
+      throw error;
+    }
+    const active = !!session && !session.revokedAt && session.expiresAt.getTime() > Date.now();
+    if (active && revocationsBefore === this.revocations) {
+      this.activeCache.set(sessionId, true);
     } else {
       this.activeCache.delete(sessionId);
     }

@@ -12,6 +12,9 @@ export interface AccessTokenClaims {
   username: string;
 }
 
+/** What a verified token carries besides our claims: `exp` must be there (see `toUser`). */
+export type VerifiedClaims = Partial<AccessTokenClaims> & { exp?: unknown };
+
 /**
  * Issues and verifies access tokens: HS256 only (pinned, so `alg: none` or RS/HS confusion fails),
  * issuer and audience checked, 15 minutes. HTTP and socket handshakes both verify through here, and
@@ -48,7 +51,7 @@ export class TokenService {
     if (!token || typeof token !== 'string') {
       throw AppError.unauthorized('Missing access token');
     }
-    let claims: Partial<AccessTokenClaims>;
+    let claims: VerifiedClaims;
     try {
       claims = await this.jwt.verifyAsync<AccessTokenClaims>(token, {
         algorithms: ['HS256'],
@@ -61,9 +64,14 @@ export class TokenService {
     return this.toUser(claims);
   }
 
-  /** Shared with the passport strategy, which has already checked signature and expiry. */
-  async toUser(claims: Partial<AccessTokenClaims>): Promise<AuthenticatedUser> {
+  /**
+   * Shared with the passport strategy, which has already checked the signature and expiry. The JWT
+   * libraries check `exp` only when it is present, so a token without one (which we never issue)
+   * would never expire: refuse it here.
+   */
+  async toUser(claims: VerifiedClaims): Promise<AuthenticatedUser> {
     if (
+      typeof claims.exp !== 'number' ||
       typeof claims.sub !== 'string' ||
       typeof claims.sid !== 'string' ||
       typeof claims.username !== 'string'

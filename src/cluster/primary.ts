@@ -8,7 +8,7 @@ import type { Env } from '../config/env.schema';
 import { exitOnSignals } from '../common/process/exit-on-signals';
 import { ensureJwtSecret } from '../config/jwt-secret';
 import { ensureDatabase } from '../database/database-runtime';
-import { servePresence } from './cluster-presence';
+import { servePresence } from '../presence/cluster-presence.store';
 
 /** Sent by a worker once its app is initialised and can take connections. */
 const READY = 'app:ready';
@@ -74,7 +74,6 @@ export async function runClusterPrimary(env: Env, logger: Logger): Promise<void>
 
   let closing = false;
   let crashes = 0;
-  const ready = new Set<number>();
   const started = new Map<number, number>();
 
   const fork = (): StickyWorker => {
@@ -102,7 +101,6 @@ export async function runClusterPrimary(env: Env, logger: Logger): Promise<void>
 
   cluster.on('message', (worker: StickyWorker, message: unknown) => {
     if ((message as { type?: unknown } | null)?.type === READY) {
-      ready.add(worker.id);
       worker.clientsCount = 0;
     }
   });
@@ -144,7 +142,6 @@ export async function runClusterPrimary(env: Env, logger: Logger): Promise<void>
   }
 
   cluster.on('exit', (worker, code, signal) => {
-    ready.delete(worker.id);
     const lived = Date.now() - (started.get(worker.id) ?? 0);
     started.delete(worker.id);
     if (closing) {

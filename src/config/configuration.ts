@@ -21,9 +21,22 @@ export const appConfig = registerAs('app', () => {
   };
 });
 
-export const databaseConfig = registerAs('database', () => ({
-  url: env().DATABASE_URL,
-  poolSize: 20,
+export const databaseConfig = registerAs('database', () => {
+  const e = env();
+  return {
+    url: e.DATABASE_URL,
+    poolSize: e.DATABASE_POOL_SIZE,
+    poolMaxWaiters: e.DATABASE_POOL_MAX_WAITERS,
+    connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+    lockTimeoutMs: e.DATABASE_LOCK_TIMEOUT_MS,
+    idleInTransactionTimeoutMs: e.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+  };
+});
+
+export const messagingConfig = registerAs('messaging', () => ({
+  /** Sends accepted but not yet committed, per process (admission control). */
+  maxQueuedSends: env().MESSAGE_QUEUE_LIMIT,
 }));
 
 export const redisConfig = registerAs('redis', () => {
@@ -38,7 +51,7 @@ export const redisConfig = registerAs('redis', () => {
 });
 
 export const authConfig = registerAs('auth', () => ({
-  /** Undefined only in the embedded default, where the auth module generates and keeps one. */
+  /** Undefined only before start-up has run `ensureJwtSecret` (src/config/jwt-secret.ts), which generates and keeps one outside production. */
   jwtSecret: env().JWT_SECRET,
   accessTokenTtlSeconds: 15 * 60,
   refreshTokenTtlSeconds: 30 * 24 * 60 * 60,
@@ -53,6 +66,7 @@ export const rateLimitConfig = registerAs('rateLimit', () => {
     loginFailuresPer15Minutes: e.RATE_LIMIT_LOGIN_FAILURES,
     messagesPer10Seconds: e.RATE_LIMIT_MESSAGES,
     typingPer10Seconds: e.RATE_LIMIT_TYPING,
+    requestsPerMinute: e.RATE_LIMIT_REQUESTS,
   };
 });
 
@@ -79,6 +93,7 @@ export const attachmentsConfig = registerAs('attachments', () => {
 export const configNamespaces = [
   appConfig,
   databaseConfig,
+  messagingConfig,
   redisConfig,
   authConfig,
   rateLimitConfig,
@@ -87,6 +102,7 @@ export const configNamespaces = [
 
 export type AppConfig = ReturnType<typeof appConfig>;
 export type DatabaseConfig = ReturnType<typeof databaseConfig>;
+export type MessagingConfig = ReturnType<typeof messagingConfig>;
 export type RedisConfig = ReturnType<typeof redisConfig>;
 export type AuthConfig = ReturnType<typeof authConfig>;
 export type RateLimitConfig = ReturnType<typeof rateLimitConfig>;
@@ -95,6 +111,7 @@ export type AttachmentsConfig = ReturnType<typeof attachmentsConfig>;
 export interface RootConfig {
   app: AppConfig;
   database: DatabaseConfig;
+  messaging: MessagingConfig;
   redis: RedisConfig;
   auth: AuthConfig;
   rateLimit: RateLimitConfig;

@@ -12,6 +12,7 @@ describe('validateEnv', () => {
       RATE_LIMIT_LOGIN_FAILURES: 10,
       RATE_LIMIT_MESSAGES: 30,
       RATE_LIMIT_TYPING: 10,
+      RATE_LIMIT_REQUESTS: 600,
       DATABASE_URL: undefined,
       REDIS_URL: undefined,
       REDIS_KEY_PREFIX: '',
@@ -27,6 +28,7 @@ describe('validateEnv', () => {
     ['REDIS_URL', 'http://x'],
     ['LOG_LEVEL', 'loud'],
     ['RATE_LIMIT_MESSAGES', '-1'],
+    ['RATE_LIMIT_REQUESTS', 'lots'],
     ['JWT_SECRET', 'short'],
     ['WORKERS', 'many'],
     ['WORKERS', '0'],
@@ -43,6 +45,31 @@ describe('validateEnv', () => {
 
   it('should refuse production without JWT_SECRET', () => {
     expect(() => validateEnv({ NODE_ENV: 'production' })).toThrow('JWT_SECRET');
+  });
+
+  for (const secret of [
+    'change-me-to-32-or-more-random-characters',
+    'test-secret-that-is-long-enough-for-hs256-0123456789',
+    'your-jwt-secret-goes-here-make-it-long-please',
+    'CHANGEME-CHANGEME-CHANGEME-CHANGEME',
+    'a'.repeat(48),
+    'abababababababababababababababababab',
+    'secretsecretsecretsecretsecretsecret',
+  ]) {
+    it(`should refuse the placeholder JWT_SECRET "${secret.slice(0, 20)}..." in production`, () => {
+      expect(() => validateEnv({ NODE_ENV: 'production', JWT_SECRET: secret })).toThrow(
+        /JWT_SECRET.*(placeholder|too few)/,
+      );
+    });
+  }
+
+  it('should accept a random JWT_SECRET in production, and a placeholder outside it', () => {
+    const secret = 'q3J9vX2mL8pR4tY7wZ1aB6cD0eF5gH8jK2nM4pQ7sT9u';
+    expect(validateEnv({ NODE_ENV: 'production', JWT_SECRET: secret }).JWT_SECRET).toBe(secret);
+    const placeholder = 'change-me-to-32-or-more-random-characters';
+    expect(validateEnv({ NODE_ENV: 'development', JWT_SECRET: placeholder }).JWT_SECRET).toBe(
+      placeholder,
+    );
   });
 
   it('should accept zero to turn a rate limit off', () => {

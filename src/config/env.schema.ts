@@ -18,6 +18,8 @@ export interface Env {
   RATE_LIMIT_LOGIN_FAILURES: number;
   RATE_LIMIT_MESSAGES: number;
   RATE_LIMIT_TYPING: number;
+  /** General budget: requests per minute per user (per IP before sign-in) over all /api routes. */
+  RATE_LIMIT_REQUESTS: number;
   WORKERS: string | undefined;
   /** Prefix for every Redis key and the Socket.IO adapter channels (isolates deployments sharing a Redis). */
   REDIS_KEY_PREFIX: string;
@@ -31,6 +33,20 @@ export interface Env {
   S3_REGION: string;
   S3_ACCESS_KEY_ID: string | undefined;
   S3_SECRET_ACCESS_KEY: string | undefined;
+  /** PostgreSQL connections per process. */
+  DATABASE_POOL_SIZE: number;
+  /** Requests allowed to wait for a pool connection; more are answered 503 at once. */
+  DATABASE_POOL_MAX_WAITERS: number;
+  /** Longest wait for a pool connection (a new one included) before the request fails with 503. */
+  DATABASE_CONNECT_TIMEOUT_MS: number;
+  /** statement_timeout per connection (0 = none). */
+  DATABASE_STATEMENT_TIMEOUT_MS: number;
+  /** lock_timeout per connection (0 = none). */
+  DATABASE_LOCK_TIMEOUT_MS: number;
+  /** idle_in_transaction_session_timeout per connection (0 = none). */
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: number;
+  /** Sends accepted but not yet committed per process; more are answered 503 UNAVAILABLE at once. */
+  MESSAGE_QUEUE_LIMIT: number;
 }
 
 export class EnvValidationError extends Error {
@@ -165,6 +181,28 @@ function s3Settings(
   };
 }
 
+/** Secrets copied from docs and examples: the one in .env.example, and the usual suspects. */
+const PLACEHOLDER_SECRETS = new Set([
+  'change-me-to-32-or-more-random-characters',
+  'test-secret-that-is-long-enough-for-hs256-0123456789',
+]);
+const PLACEHOLDER_WORDS =
+  /change[-_ ]?me|changeit|replace[-_ ]?me|your[-_ ]?(jwt[-_ ]?)?secret|placeholder|example|dummy|default[-_ ]?secret|not[-_ ]?a[-_ ]?secret|insecure|^secret/i;
+
+/**
+ * Why a production JWT_SECRET is a known placeholder rather than a secret, or null. Anyone who has
+ * read the docs can sign tokens with a placeholder, so production refuses to start with one.
+ */
+export function placeholderSecretReason(secret: string): string | null {
+  if (PLACEHOLDER_SECRETS.has(secret) || PLACEHOLDER_WORDS.test(secret)) {
+    return 'is a placeholder from the docs or examples: generate one, e.g. `openssl rand -base64 48`';
+  }
+  if (new Set(secret).size < 8) {
+    return 'repeats too few characters to be a secret: generate one, e.g. `openssl rand -base64 48`';
+  }
+  return null;
+}
+
 export function validateEnv(raw: Record<string, unknown>): Env {
   const nodeEnv = oneOf(raw, 'NODE_ENV', NODE_ENVS, 'development');
   const jwtSecret = blankToUndefined(raw.JWT_SECRET);
@@ -174,6 +212,11 @@ export function validateEnv(raw: Record<string, unknown>): Env {
   const databaseUrl = url(raw, 'DATABASE_URL', ['postgres:', 'postgresql:']);
   if (nodeEnv === 'production' && jwtSecret === undefined) {
     throw new EnvValidationError('JWT_SECRET', 'is required when NODE_ENV=production');
+  }
+  const placeholder =
+    nodeEnv === 'production' && jwtSecret !== undefined ? placeholderSecretReason(jwtSecret) : null;
+  if (placeholder) {
+    throw new EnvValidationError('JWT_SECRET', placeholder);
   }
   const workers = blankToUndefined(raw.WORKERS);
   if (workers !== undefined && workers !== 'auto' && !/^[1-9]\d{0,2}$/.test(workers)) {
@@ -195,10 +238,30 @@ export function validateEnv(raw: Record<string, unknown>): Env {
     RATE_LIMIT_LOGIN_FAILURES: integer(raw, 'RATE_LIMIT_LOGIN_FAILURES', 10, 0, 1_000_000),
     RATE_LIMIT_MESSAGES: integer(raw, 'RATE_LIMIT_MESSAGES', 30, 0, 1_000_000),
     RATE_LIMIT_TYPING: integer(raw, 'RATE_LIMIT_TYPING', 10, 0, 1_000_000),
+    RATE_LIMIT_REQUESTS: integer(raw, 'RATE_LIMIT_REQUESTS', 600, 0, 1_000_000),
     WORKERS: workers,
     REDIS_KEY_PREFIX: redisKeyPrefix(raw),
     PRESENCE_INSTANCE_TTL_MS: integer(raw, 'PRESENCE_INSTANCE_TTL_MS', 15_000, 1_500, 600_000),
     ATTACHMENT_MAX_BYTES: integer(raw, 'ATTACHMENT_MAX_BYTES', 25 * 1024 * 1024, 1, 5 * 1024 ** 3),
     ...s3Settings(raw),
+    DATABASE_POOL_SIZE: integer(raw, 'DATABASE_POOL_SIZE', 20, 1, 1_000),
+    DATABASE_POOL_MAX_WAITERS: integer(raw, 'DATABASE_POOL_MAX_WAITERS', 200, 1, 1_000_000),
+    DATABASE_CONNECT_TIMEOUT_MS: integer(raw, 'DATABASE_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),
+    DATABASE_STATEMENT_TIMEOUT_MS: integer(
+      raw,
+      'DATABASE_STATEMENT_TIMEOUT_MS',
+      15_000,
+      0,
+      86_400_000,
+    ),
+    DATABASE_LOCK_TIMEOUT_MS: integer(raw, 'DATABASE_LOCK_TIMEOUT_MS', 5_000, 0, 86_400_000),
+    DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: integer(
+      raw,
+      'DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS',
+      60_000,
+      0,
+      86_400_000,
+    ),
+    MESSAGE_QUEUE_LIMIT: integer(raw, 'MESSAGE_QUEUE_LIMIT', 2_000, 1, 1_000_000),
   };
 }

@@ -1,13 +1,33 @@
-import { Module } from '@nestjs/common';
+import { Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
+import { DataSource } from 'typeorm';
 import type { RootConfig } from '../config/configuration';
 import { runMigrationsLocked } from './migrate';
+import { boundPoolWaiters } from './pool-admission';
 import { buildDataSourceOptions } from './typeorm-options';
+
+/** Puts the configured bound on the app pool's waiters (see boundPoolWaiters). */
+@Injectable()
+class PoolAdmission implements OnApplicationBootstrap {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly config: ConfigService<RootConfig, true>,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const pool = (this.dataSource.driver as unknown as { master?: Pool }).master;
+    if (pool) {
+      boundPoolWaiters(pool, this.config.get('database.poolMaxWaiters', { infer: true }));
+    }
+  }
+}
 
 /**
  * TypeORM on PostgreSQL. Migrations run at start-up, under an advisory lock so instances starting
- * together do not race. The URL is the external server or the embedded one.
+ * together do not race, on a small pool without timeouts. The URL is the external server or the
+ * embedded one. The app pool's size, timeouts and waiter bound are settings.
  */
 @Module({
   imports: [
@@ -20,14 +40,22 @@ import { buildDataSourceOptions } from './typeorm-options';
             'DATABASE_URL is not set and no embedded PostgreSQL was started (see src/main.ts)',
           );
         }
-        const options = buildDataSourceOptions(
-          url,
-          config.get('database.poolSize', { infer: true }),
-        );
-        await runMigrationsLocked(options);
-        return { ...options, migrationsRun: false, retryAttempts: 3 };
+        await runMigrationsLocked(buildDataSourceOptions(url));
+        const database = config.get('database', { infer: true });
+        return {
+          ...buildDataSourceOptions(url, {
+            poolSize: database.poolSize,
+            connectTimeoutMs: database.connectTimeoutMs,
+            statementTimeoutMs: database.statementTimeoutMs,
+            lockTimeoutMs: database.lockTimeoutMs,
+            idleInTransactionTimeoutMs: database.idleInTransactionTimeoutMs,
+          }),
+          migrationsRun: false,
+          retryAttempts: 3,
+        };
       },
     }),
   ],
+  providers: [PoolAdmission],
 })
 export class DatabaseModule {}

@@ -10,6 +10,7 @@ import { MessageEntity } from '../messaging/entities/message.entity';
 import { UserEntity } from '../users/entities/user.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-InitialSchema';
 import { PostMessagesFunction1764000000001 } from './migrations/1764000000001-PostMessagesFunction';
+import { SessionPreviousTokenHash1764000000010 } from './migrations/1764000000010-SessionPreviousTokenHash';
 import { AttachmentsSearchBlocks1764000000030 } from './migrations/1764000000030-AttachmentsSearchBlocks';
 
 export const ENTITIES = [
@@ -27,11 +28,38 @@ export const ENTITIES = [
 export const MIGRATIONS = [
   InitialSchema1764000000000,
   PostMessagesFunction1764000000001,
+  SessionPreviousTokenHash1764000000010,
   AttachmentsSearchBlocks1764000000030,
 ];
 
+/** Pool size and the per-connection limits that keep an overloaded database answering. */
+export interface PoolSettings {
+  poolSize: number;
+  connectTimeoutMs: number;
+  /** 0 = none: PostgreSQL's statement_timeout, lock_timeout, idle_in_transaction_session_timeout. */
+  statementTimeoutMs: number;
+  lockTimeoutMs: number;
+  idleInTransactionTimeoutMs: number;
+}
+
+/** Migrations and the CLI: no statement or lock timeout (a migration may legitimately take long). */
+const MAINTENANCE_POOL: PoolSettings = {
+  poolSize: 2,
+  connectTimeoutMs: 10_000,
+  statementTimeoutMs: 0,
+  lockTimeoutMs: 0,
+  idleInTransactionTimeoutMs: 0,
+};
+
 /** Options shared by the app and the TypeORM CLI (`ormconfig.ts`). `synchronize` is never used. */
-export function buildDataSourceOptions(url: string, poolSize = 20): DataSourceOptions {
+export function buildDataSourceOptions(
+  url: string,
+  pool: number | Partial<PoolSettings> = {},
+): DataSourceOptions {
+  const settings: PoolSettings = {
+    ...MAINTENANCE_POOL,
+    ...(typeof pool === 'number' ? { poolSize: pool } : pool),
+  };
   return {
     type: 'postgres',
     url,
@@ -44,10 +72,16 @@ export function buildDataSourceOptions(url: string, poolSize = 20): DataSourceOp
     // parameters; TypeORM's own logger would print parameters (message text, hashes).
     logging: false,
     extra: {
-      max: poolSize,
-      connectionTimeoutMillis: 10_000,
+      max: settings.poolSize,
+      connectionTimeoutMillis: settings.connectTimeoutMs,
       idleTimeoutMillis: 30_000,
       application_name: 'messaging-api',
+      // Sent as startup parameters by node-postgres: no extra round trip per connection.
+      ...(settings.statementTimeoutMs ? { statement_timeout: settings.statementTimeoutMs } : {}),
+      ...(settings.lockTimeoutMs ? { lock_timeout: settings.lockTimeoutMs } : {}),
+      ...(settings.idleInTransactionTimeoutMs
+        ? { idle_in_transaction_session_timeout: settings.idleInTransactionTimeoutMs }
+        : {}),
     },
   };
 }

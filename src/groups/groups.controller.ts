@@ -12,10 +12,15 @@ import {
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import type { Group, GroupMember, GroupMembership } from '../../libs/contracts/src';
+import type {
+  Group,
+  GroupMember,
+  GroupMembership,
+  LeaveGroupResult,
+} from '../../libs/contracts/src';
 import { CurrentUser, type AuthenticatedUser } from '../common/decorators/current-user.decorator';
 import { ErrorCode } from '../common/errors/app-error';
-import { ApiErrors, ApiSuccess } from '../common/http/api-docs';
+import { ApiErrors, ApiSuccess, MAX_PAGE_SIZE } from '../common/http/api-docs';
 import { Paginated } from '../common/http/paginated';
 import { uuidPipe } from '../common/http/uuid-pipe';
 import { AddMemberDto } from './dto/add-member.dto';
@@ -30,12 +35,7 @@ import {
 } from './dto/group.dto';
 import { ListMembersDto } from './dto/list-members.dto';
 import { UpdateMemberRoleDto } from './dto/update-member-role.dto';
-import {
-  GroupsService,
-  type LeaveGroupResult,
-  type MyGroup,
-  type RemoveMemberResult,
-} from './groups.service';
+import { GroupsService, type MyGroup, type RemoveMemberResult } from './groups.service';
 
 @ApiTags('groups')
 @ApiBearerAuth()
@@ -82,7 +82,7 @@ export class GroupsController {
       "Anyone signed in may list a public group's members; a private group's only its members " +
       '(NOT_FOUND otherwise). Pass `pagination.nextCursor` as `cursor` for the next page.',
   })
-  @ApiSuccess(GroupMemberDto, { isArray: true, paginated: true })
+  @ApiSuccess(GroupMemberDto, { isArray: true, maxItems: MAX_PAGE_SIZE, paginated: true })
   @ApiErrors(ErrorCode.UNAUTHORIZED, ErrorCode.NOT_FOUND)
   async members(
     @CurrentUser() caller: AuthenticatedUser,
@@ -103,11 +103,11 @@ export class GroupsController {
   @ApiOperation({
     summary: 'Join a public group (idempotent)',
     description:
-      'A member who joins again gets the same membership back. Private groups answer FORBIDDEN ' +
-      '(an owner or admin adds members there). Whoever joins a group everyone has left becomes its owner.',
+      'A member who joins again gets the same membership back. A private group answers NOT_FOUND to ' +
+      'non-members, as GET does (an owner or admin adds members there). Whoever joins a group everyone has left becomes its owner.',
   })
   @ApiSuccess(GroupMembershipDto)
-  @ApiErrors(ErrorCode.UNAUTHORIZED, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND)
+  @ApiErrors(ErrorCode.UNAUTHORIZED, ErrorCode.NOT_FOUND)
   async join(
     @CurrentUser() caller: AuthenticatedUser,
     @Param('groupID', uuidPipe('groupID')) groupId: string,

@@ -9,6 +9,7 @@ import type {
   GroupMembership,
   GroupRole,
   GroupVisibility,
+  LeaveGroupResult,
   Pagination,
 } from '../../libs/contracts/src';
 import { AppError, ErrorCode } from '../common/errors/app-error';
@@ -55,14 +56,6 @@ interface MemberPageRow {
 export interface MyGroup extends Group {
   /** The caller's role in the group. */
   role: GroupRole;
-}
-
-export interface LeaveGroupResult {
-  groupID: string;
-  userID: string;
-  left: true;
-  /** Who became owner when the owner left; null otherwise (or when nobody was left to take over). */
-  newOwnerID: string | null;
 }
 
 export interface RemoveMemberResult {
@@ -240,8 +233,9 @@ export class GroupsService {
 
   /**
    * Joins a public group. Idempotent: an existing member gets their membership back and no event is
-   * published. A private group is FORBIDDEN (unless the caller is already a member); members are
-   * added to private groups by an owner or admin. Whoever joins a group that everyone has left
+   * published. A private group is NOT_FOUND (unless the caller is already a member), as for every
+   * other read by a non-member: a FORBIDDEN would reveal that it exists. Members are added to private
+   * groups by an owner or admin. Whoever joins a group that everyone has left
    * becomes its owner. Used by `POST /groups/{id}/join` and the socket event `join_group`.
    */
   async join(userId: string, groupId: string): Promise<GroupMembership> {
@@ -253,9 +247,7 @@ export class GroupsService {
         return { membership: existing, pending: null };
       }
       if (group.visibility === 'private') {
-        throw AppError.forbidden(
-          'This group is private: an owner or admin of it has to add you as a member',
-        );
+        throw AppError.notFound('Group');
       }
       const role: GroupRole = group.member_count === 0 ? 'owner' : 'member';
       return this.insertMember(em, group, userId, role);
@@ -532,6 +524,7 @@ export class GroupsService {
     if (!pending) {
       return;
     }
+    this.conversations.participantsChanged(pending.payload);
     try {
       this.events.emit(pending.name, pending.payload);
     } catch (error) {

@@ -17,6 +17,9 @@ import { HealthDto } from './health.dto';
 
 type DependencyState = 'up' | 'down' | 'disabled';
 
+/** totalUsers is informational: it is counted at most this often, never once per probe. */
+const USER_COUNT_TTL_MS = 10_000;
+
 @ApiTags('operations')
 @Controller('health')
 export class HealthController {
@@ -27,6 +30,9 @@ export class HealthController {
     private readonly metrics: MetricsService,
     @Inject(REDIS_CLIENT) private readonly redis: Redis | null,
   ) {}
+
+  private userCount: { value: number; at: number } | null = null;
+  private userCountFill: Promise<number | null> | null = null;
 
   /** Liveness and readiness for load balancers: a bare object (no envelope), 503 when the database is down. */
   @Public()
@@ -78,14 +84,34 @@ export class HealthController {
     }
   }
 
+  /**
+   * The user count, refreshed at most every USER_COUNT_TTL_MS by one query at a time (load balancers
+   * probe often and in parallel). A stale value is answered while the refresh runs, so a slow or
+   * unreachable database never makes the probe wait on it.
+   */
   private async countUsers(): Promise<number | null> {
-    try {
-      const rows: { count: string }[] = await this.dataSource.query(
-        'SELECT count(*)::text AS count FROM users',
-      );
-      return Number(rows[0]?.count ?? 0);
-    } catch {
-      return null;
+    if (this.userCount && Date.now() - this.userCount.at < USER_COUNT_TTL_MS) {
+      return this.userCount.value;
     }
+    this.userCountFill ??= this.dataSource
+      .query<{ count: string }[]>('SELECT count(*)::text AS count FROM users')
+      .then(
+        (rows) => {
+          const value = Number(rows[0]?.count ?? 0);
+          this.userCount = { value, at: Date.now() };
+          return value;
+        },
+        () => this.userCount?.value ?? null,
+      )
+      .finally(() => {
+        this.userCountFill = null;
+      });
+    if (this.userCount) {
+      return this.userCount.value;
+    }
+    return Promise.race([
+      this.userCountFill,
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), 2_000).unref()),
+    ]);
   }
 }

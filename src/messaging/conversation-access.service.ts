@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { AppError } from '../common/errors/app-error';
 import { assertUuid } from '../common/validation/uuid';
 
-/** What a caller may do in a conversation, resolved from any of the ids SPEC accepts. */
+/** What a caller may do in a conversation, resolved from any of the ids the API accepts. */
 export interface ConversationAccess {
   conversationId: string;
   type: 'direct' | 'group';

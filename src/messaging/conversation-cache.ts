@@ -1,64 +1,90 @@
 import { Injectable } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
-import { GROUP_EVENTS, type GroupMemberChangedEvent } from '../groups/groups.events';
+import { LRUCache } from 'lru-cache';
+import { SingleFlight } from '../common/concurrency/single-flight';
 import type { ConversationAccess } from './conversation-access.service';
 
 /** A caller's access to a conversation is re-checked at least this often. */
 const ACCESS_TTL_MS = 10_000;
 /** Group participant lists are re-read at least this often (and at once after a local change). */
 const GROUP_PARTICIPANTS_TTL_MS = 2_000;
+/** Entries per cache; past it the least recently used go first (gradual, never a clear()). */
 const MAX_ENTRIES = 200_000;
 /** Recent messages whose sender is remembered per conversation. */
 const RECENT_SENDERS = 256;
-
-interface Expiring<T> {
-  value: T;
-  expires: number;
-}
 
 /**
  * Short-lived answers for the hot paths that run once per delivered message (delivery receipts,
  * typing): who may act in a conversation and who takes part in it. Membership changes made on this
  * instance invalidate at once; changes made elsewhere are seen within the TTL, which only affects who
  * is told about a receipt or a typing indicator, never who may read or receive messages.
+ *
+ * Access is keyed by the resolved conversation id: the reference a client typed (a conversation id,
+ * a group id or a peer's id, in any letter case) only points at it, so one eviction covers every
+ * spelling. Fills are single-flight per caller and reference.
  */
 @Injectable()
 export class ConversationCache {
-  private readonly access = new Map<string, Expiring<ConversationAccess>>();
-  private readonly participants = new Map<string, Expiring<string[]>>();
+  /** `${userId}:${conversationId}` -> the caller's access. */
+  private readonly access = new LRUCache<string, ConversationAccess>({
+    max: MAX_ENTRIES,
+    ttl: ACCESS_TTL_MS,
+  });
+  /** `${userId}:${lower-case reference}` -> conversation id (a reference never changes target). */
+  private readonly refs = new LRUCache<string, string>({ max: MAX_ENTRIES });
+  private readonly accessFills = new SingleFlight<string, ConversationAccess>();
+  /** Bumped by every membership change: a fill that overlapped one does not cache its answer. */
+  private membershipChanges = 0;
+  private readonly participants = new LRUCache<string, string[]>({ max: MAX_ENTRIES });
   /** Highest seq known per conversation, to clamp client-supplied seqs without a query. */
-  private readonly lastSeq = new Map<string, number>();
+  private readonly lastSeq = new LRUCache<string, number>({ max: MAX_ENTRIES });
   /** Who sent the recent messages of each conversation (seq -> sender), for delivery receipts. */
-  private readonly senders = new Map<string, Map<number, string>>();
+  private readonly senders = new LRUCache<string, Map<number, string>>({ max: MAX_ENTRIES });
 
   getAccess(userId: string, ref: string): ConversationAccess | undefined {
-    const hit = this.access.get(`${userId}:${ref}`);
-    return hit && hit.expires > Date.now() ? hit.value : undefined;
+    const conversationId = this.refs.get(refKey(userId, ref)) ?? ref.toLowerCase();
+    return this.access.get(`${userId}:${conversationId}`);
   }
 
   setAccess(userId: string, ref: string, access: ConversationAccess): void {
-    this.bound(this.access);
-    this.access.set(`${userId}:${ref}`, { value: access, expires: Date.now() + ACCESS_TTL_MS });
+    this.refs.set(refKey(userId, ref), access.conversationId);
+    this.access.set(`${userId}:${access.conversationId}`, access);
     if (access.active) {
       this.noteSeq(access.conversationId, access.visibleSeq);
     }
   }
 
+  /**
+   * Loads the caller's access with `load` (concurrent loads of one reference share one call) and
+   * caches it, unless a membership changed meanwhile.
+   */
+  loadAccess(
+    userId: string,
+    ref: string,
+    load: () => Promise<ConversationAccess>,
+  ): Promise<ConversationAccess> {
+    return this.accessFills.run(refKey(userId, ref), async () => {
+      const changesBefore = this.membershipChanges;
+      const access = await load();
+      if (changesBefore === this.membershipChanges) {
+        this.setAccess(userId, ref, access);
+      }
+      return access;
+    });
+  }
+
   getParticipants(conversationId: string): string[] | undefined {
-    const hit = this.participants.get(conversationId);
-    return hit && hit.expires > Date.now() ? hit.value : undefined;
+    return this.participants.get(conversationId);
   }
 
   setParticipants(conversationId: string, ids: string[], direct: boolean): void {
-    this.bound(this.participants);
     // The two people of a direct conversation never change.
-    const ttl = direct ? Number.MAX_SAFE_INTEGER : GROUP_PARTICIPANTS_TTL_MS;
-    this.participants.set(conversationId, { value: ids, expires: Date.now() + ttl });
+    this.participants.set(conversationId, ids, {
+      ttl: direct ? 0 : GROUP_PARTICIPANTS_TTL_MS,
+    });
   }
 
   noteSeq(conversationId: string, seq: number): void {
     if ((this.lastSeq.get(conversationId) ?? 0) < seq) {
-      this.bound(this.lastSeq);
       this.lastSeq.set(conversationId, seq);
     }
   }
@@ -67,7 +93,6 @@ export class ConversationCache {
   recordSender(conversationId: string, seq: number, senderId: string): void {
     let recent = this.senders.get(conversationId);
     if (!recent) {
-      this.bound(this.senders);
       recent = new Map();
       this.senders.set(conversationId, recent);
     }
@@ -101,18 +126,14 @@ export class ConversationCache {
     return this.lastSeq.get(conversationId) ?? 0;
   }
 
-  @OnEvent(GROUP_EVENTS.memberJoined)
-  @OnEvent(GROUP_EVENTS.memberLeft)
-  onMembershipChanged(event: GroupMemberChangedEvent): void {
+  /** A group member joined or left (called by the Groups module after its commit). */
+  onMembershipChanged(event: { conversationId: string; groupId: string; userId: string }): void {
+    this.membershipChanges += 1;
     this.participants.delete(event.conversationId);
-    for (const ref of [event.conversationId, event.groupId]) {
-      this.access.delete(`${event.userId}:${ref}`);
-    }
+    this.access.delete(`${event.userId}:${event.conversationId.toLowerCase()}`);
   }
+}
 
-  private bound(map: Map<string, unknown>): void {
-    if (map.size >= MAX_ENTRIES) {
-      map.clear();
-    }
-  }
+function refKey(userId: string, ref: string): string {
+  return `${userId}:${ref.toLowerCase()}`;
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { ConversationCache } from './conversation-cache';
 import { ConversationEntity } from './entities/conversation.entity';
 
 /**
@@ -8,6 +9,13 @@ import { ConversationEntity } from './entities/conversation.entity';
  */
 @Injectable()
 export class ConversationMembershipService {
+  constructor(private readonly cache: ConversationCache) {}
+
+  /** After the group's transaction committed: cached access and participant lists are stale. */
+  participantsChanged(change: { conversationId: string; groupId: string; userId: string }): void {
+    this.cache.onMembershipChanged(change);
+  }
+
   /** Creates the conversation of a new group. */
   async createGroupConversation(manager: EntityManager, groupId: string): Promise<string> {
     const result = await manager

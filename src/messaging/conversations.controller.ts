@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger'
 import type { ConversationSummary } from '../../libs/contracts/src';
 import { CurrentUser, type AuthenticatedUser } from '../common/decorators/current-user.decorator';
 import { ErrorCode } from '../common/errors/app-error';
-import { ApiErrors, ApiSuccess } from '../common/http/api-docs';
+import { ApiErrors, ApiSuccess, MAX_PAGE_SIZE } from '../common/http/api-docs';
 import { Paginated } from '../common/http/paginated';
 import { ListConversationsDto } from './dto/list-conversations.dto';
 import { MarkReadDto } from './dto/mark-read.dto';
@@ -18,7 +18,7 @@ export class ConversationsController {
 
   @Get()
   @ApiOperation({ summary: "The caller's conversations, most recent first" })
-  @ApiSuccess(ConversationDto, { isArray: true, paginated: true })
+  @ApiSuccess(ConversationDto, { isArray: true, maxItems: MAX_PAGE_SIZE, paginated: true })
   @ApiErrors(ErrorCode.UNAUTHORIZED)
   async list(
     @CurrentUser() caller: AuthenticatedUser,

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { DataSource } from 'typeorm';
 import type { MessageType } from '../../libs/contracts/src';
 import { AppError } from '../common/errors/app-error';
+import { isDependencyUnavailable } from '../common/errors/dependency-error';
 import { loggableError } from '../common/http/request-id';
+import type { RootConfig } from '../config/configuration';
 import { MetricsService } from '../metrics/metrics.service';
 import type { MessageRow } from './message-view';
 
@@ -33,12 +36,14 @@ export interface WrittenMessage {
 
 interface QueuedSend extends PendingSend {
   resolve: (written: WrittenMessage) => void;
-  reject: (error: unknown) => void;
+  reject: (error: Error) => void;
 }
 
 /** Most sends per transaction; beyond it the next transaction follows at once. */
 const MAX_BATCH = 256;
 const MAX_ATTEMPTS = 3;
+/** SQLSTATEs retried as they are: a clientMessageID raced in by another instance, a deadlock. */
+const RETRIED_CODES = new Set(['23505', '40P01']);
 /**
  * Independent write lanes. A conversation always uses the same lane, so its messages keep the order
  * they were sent in, and lanes could overlap one commit's wait with the next one's work. Measured on
@@ -69,27 +74,58 @@ function laneOf(conversationId: string): number {
  * resolve each send. One round trip and one fsync per batch instead of several per message. Each
  * conversation belongs to one lane whose writes run one at a time, which keeps a conversation's
  * messages in the order sent; the lanes run side by side.
+ *
+ * Admission control: at most `messaging.maxQueuedSends` sends are accepted and not yet settled; the
+ * next one is refused at once with UNAVAILABLE (503 + retry hint), so accepted sends keep a bounded
+ * wait instead of every send timing out together. A batch that fails for a reason other than the
+ * database being unreachable is split in halves until the send that cannot be stored fails alone.
  */
 @Injectable()
 export class MessageWriter implements BeforeApplicationShutdown {
   private readonly logger = new Logger(MessageWriter.name);
   private readonly lanes = Array.from({ length: LANES }, () => new WriteLane());
+  private readonly maxQueued: number;
+  /** Accepted and not yet settled, over all lanes (queued and in the batch being written). */
+  private pending = 0;
   private closed = false;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly metrics: MetricsService,
-  ) {}
+    config: ConfigService<RootConfig, true>,
+  ) {
+    this.maxQueued = config.get('messaging.maxQueuedSends', { infer: true });
+  }
 
   write(send: PendingSend): Promise<WrittenMessage> {
     if (this.closed) {
-      return Promise.reject(new AppError('INTERNAL', 'The server is shutting down'));
+      return Promise.reject(AppError.unavailable('The server is shutting down, try again', 1));
     }
+    if (this.pending >= this.maxQueued) {
+      this.metrics.shed.inc({ reason: 'send_queue' });
+      return Promise.reject(AppError.unavailable('The server is over capacity, try again', 1));
+    }
+    this.pending += 1;
     const lane = this.lanes[laneOf(send.conversationId)];
     return new Promise<WrittenMessage>((resolve, reject) => {
-      lane.queue.push({ ...send, resolve, reject });
+      lane.queue.push({
+        ...send,
+        resolve: (written) => {
+          this.pending -= 1;
+          resolve(written);
+        },
+        reject: (error) => {
+          this.pending -= 1;
+          reject(error);
+        },
+      });
       this.schedule(lane);
     });
+  }
+
+  /** Sends accepted and not yet settled (admission control, tests). */
+  get queued(): number {
+    return this.pending;
   }
 
   /** Stops taking sends and commits what is queued while the database is still open. */
@@ -125,34 +161,53 @@ export class MessageWriter implements BeforeApplicationShutdown {
   }
 
   private async commitBatch(batch: QueuedSend[]): Promise<void> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        const outcomes = await this.writeOnce(batch);
-        const committedAt = performance.now();
-        this.metrics.messageBatchSize.observe(batch.length);
-        batch.forEach((send, index) => {
-          const outcome = outcomes[index];
-          if (outcome instanceof AppError) {
-            send.reject(outcome);
-          } else {
-            send.resolve({ ...outcome, committedAt });
-          }
-        });
-        return;
-      } catch (error) {
-        // A unique violation here is a clientMessageID raced by another instance into another
-        // conversation: the retry's idempotency check now sees it. Anything else fails the batch.
-        const code = (error as { code?: string }).code;
-        if ((code === '23505' || code === '40P01') && attempt < MAX_ATTEMPTS) {
-          continue;
-        }
-        this.logger.error(
-          { err: loggableError(error), size: batch.length },
-          'Message batch failed',
-        );
-        const failure = new AppError('INTERNAL', 'The message could not be stored, try again');
+    let outcomes: Awaited<ReturnType<MessageWriter['writeOnce']>>;
+    try {
+      outcomes = await this.writeRetrying(batch);
+    } catch (error) {
+      if (isDependencyUnavailable(error)) {
+        // Nothing is wrong with these sends: the database is away. Splitting would only add load.
+        const failure = AppError.unavailable('The message could not be stored now, try again', 2);
         batch.forEach((send) => send.reject(failure));
         return;
+      }
+      if (batch.length > 1) {
+        // One row PostgreSQL refuses (the statement is atomic, so nothing was stored) must not fail
+        // the others: halve until it is alone. Halves run in order, keeping per-conversation order.
+        const middle = Math.ceil(batch.length / 2);
+        await this.commitBatch(batch.slice(0, middle));
+        await this.commitBatch(batch.slice(middle));
+        return;
+      }
+      this.logger.error({ err: loggableError(error) }, 'A message could not be stored');
+      batch[0].reject(new AppError('INTERNAL', 'The message could not be stored'));
+      return;
+    }
+    const committedAt = performance.now();
+    this.metrics.messageBatchSize.observe(batch.length);
+    batch.forEach((send, index) => {
+      const outcome = outcomes[index];
+      if (outcome instanceof AppError) {
+        send.reject(outcome);
+      } else {
+        send.resolve({ ...outcome, committedAt });
+      }
+    });
+  }
+
+  /**
+   * A unique violation is a clientMessageID raced in by another instance (the retry's idempotency
+   * check then sees it); a deadlock is retried as is. Other errors are thrown.
+   */
+  private async writeRetrying(batch: QueuedSend[]): ReturnType<MessageWriter['writeOnce']> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.writeOnce(batch);
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (!(code && RETRIED_CODES.has(code)) || attempt >= MAX_ATTEMPTS) {
+          throw error;
+        }
       }
     }
   }

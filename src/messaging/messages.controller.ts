@@ -13,7 +13,7 @@ import { ApiBearerAuth, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger'
 import type { Message, UnreadSummary } from '../../libs/contracts/src';
 import { CurrentUser, type AuthenticatedUser } from '../common/decorators/current-user.decorator';
 import { ErrorCode } from '../common/errors/app-error';
-import { ApiErrors, ApiSuccess } from '../common/http/api-docs';
+import { ApiErrors, ApiSuccess, MAX_PAGE_SIZE } from '../common/http/api-docs';
 import { Paginated } from '../common/http/paginated';
 import { uuidPipe } from '../common/http/uuid-pipe';
 import { HistoryQueryDto } from './dto/history-query.dto';
@@ -58,7 +58,7 @@ export class MessagesController {
       'first; with `after`, oldest first. pagination.nextCursor is the seq to pass as `before` (or `after`).',
   })
   @ApiParam({ name: 'conversationID', description: 'Conversation id, group id, or peer user id' })
-  @ApiSuccess(MessageDto, { isArray: true, paginated: true })
+  @ApiSuccess(MessageDto, { isArray: true, maxItems: MAX_PAGE_SIZE, paginated: true })
   @ApiErrors(ErrorCode.UNAUTHORIZED, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND)
   async history(
     @CurrentUser() caller: AuthenticatedUser,

@@ -4,6 +4,7 @@ import { BlocksModule } from '../blocks/blocks.module';
 import { PresenceModule } from '../presence/presence.module';
 import { ConversationAccessService } from './conversation-access.service';
 import { ConversationCache } from './conversation-cache';
+import { ConversationResolver } from './conversation-resolver';
 import { ConversationMembershipService } from './conversation-membership.service';
 import { ConversationsController } from './conversations.controller';
 import { DeliveryMarkerBuffer } from './marker.service';
@@ -18,6 +19,7 @@ import { MessagingService } from './messaging.service';
     ConversationMembershipService,
     ConversationAccessService,
     ConversationCache,
+    ConversationResolver,
     MessageWriter,
     DeliveryMarkerBuffer,
     MessagingService,

@@ -24,6 +24,7 @@ import {
 } from '../common/http/keyset-cursor';
 import { assertUuid } from '../common/validation/uuid';
 import { ConversationCache } from './conversation-cache';
+import { ConversationResolver } from './conversation-resolver';
 import type { HistoryQueryDto } from './dto/history-query.dto';
 import type { SendMessageDto } from './dto/send-message.dto';
 import { DeliveryMarkerBuffer } from './marker.service';
@@ -55,21 +56,12 @@ export interface PendingConversation {
   truncated: boolean;
 }
 
-interface GroupTarget {
-  conversationId: string;
-  privateGroup: boolean;
-}
-
 /**
  * Messages and conversations: sending (through the group-commit writer), history, unread counts and
  * the read/delivery markers. Publishes domain events after commit; knows nothing about sockets.
  */
 @Injectable()
 export class MessagingService {
-  /** A direct conversation's id never changes once created. */
-  private readonly directConversations = new Map<string, string>();
-  private readonly groupConversations = new Map<string, GroupTarget>();
-
   constructor(
     private readonly dataSource: DataSource,
     private readonly writer: MessageWriter,
@@ -80,6 +72,7 @@ export class MessagingService {
     private readonly metrics: MetricsService,
     private readonly presence: PresenceService,
     private readonly cache: ConversationCache,
+    private readonly resolver: ConversationResolver,
     private readonly attachments: AttachmentsService,
     private readonly blocks: BlocksService,
   ) {}
@@ -111,10 +104,10 @@ export class MessagingService {
       }
       await this.blocks.assertCanMessage(senderId, recipientId);
       pending.recipientId = recipientId;
-      pending.conversationId = await this.directConversationId(senderId, recipientId);
+      pending.conversationId = await this.resolver.directConversationId(senderId, recipientId);
     } else {
       const groupId = (dto.groupID as string).toLowerCase();
-      const target = await this.groupTarget(groupId);
+      const target = await this.resolver.groupTarget(groupId);
       pending.groupId = groupId;
       pending.conversationId = target.conversationId;
       pending.privateGroup = target.privateGroup;
@@ -286,8 +279,7 @@ export class MessagingService {
     let access = this.cache.getAccess(userId, ref);
     if (!access || (access.active && seq > this.cache.knownSeq(access.conversationId))) {
       // Unknown, or the client claims more than we know exists: ask the database.
-      access = await this.access.require(userId, ref);
-      this.cache.setAccess(userId, ref, access);
+      access = await this.cache.loadAccess(userId, ref, () => this.access.require(userId, ref));
     }
     const visible = access.active
       ? Math.max(access.visibleSeq, this.cache.knownSeq(access.conversationId))
@@ -378,8 +370,10 @@ export class MessagingService {
   ): Promise<{ conversationId: string; participantIds: string[] }> {
     let access = this.cache.getAccess(userId, ref);
     if (!access?.active) {
-      access = await this.access.requireActive(userId, ref);
-      this.cache.setAccess(userId, ref, access);
+      access = await this.cache.loadAccess(userId, ref, () => this.access.require(userId, ref));
+      if (!access.active) {
+        throw AppError.forbidden('You are no longer a member of this group');
+      }
     }
     return {
       conversationId: access.conversationId,
@@ -594,70 +588,5 @@ export class MessagingService {
     return rows.map((row) =>
       toMessage(row, markers.get(row.conversation_id), attachments.get(row.id)),
     );
-  }
-
-  private async directConversationId(senderId: string, recipientId: string): Promise<string> {
-    const [low, high] = senderId < recipientId ? [senderId, recipientId] : [recipientId, senderId];
-    const key = `${low}:${high}`;
-    const cached = this.directConversations.get(key);
-    if (cached) {
-      return cached;
-    }
-    // Once per new pair: afterwards the conversation id is cached.
-    const users: unknown[] = await this.dataSource.query('SELECT 1 FROM users WHERE id = $1', [
-      recipientId,
-    ]);
-    if (!users.length) {
-      throw AppError.notFound('Recipient');
-    }
-    const id = await this.dataSource.transaction(async (manager) => {
-      const inserted: { id: string }[] = await manager.query(
-        `INSERT INTO conversations (type, user_low, user_high) VALUES ('direct', $1, $2)
-         ON CONFLICT (user_low, user_high) WHERE type = 'direct' DO NOTHING RETURNING id`,
-        [low, high],
-      );
-      const conversationId =
-        inserted[0]?.id ??
-        (
-          await manager.query<{ id: string }[]>(
-            `SELECT id FROM conversations WHERE type = 'direct' AND user_low = $1 AND user_high = $2`,
-            [low, high],
-          )
-        )[0].id;
-      await manager.query(
-        `INSERT INTO conversation_members (conversation_id, user_id) VALUES ($1, $2), ($1, $3)
-         ON CONFLICT (conversation_id, user_id) DO NOTHING`,
-        [conversationId, low, high],
-      );
-      return conversationId;
-    });
-    if (this.directConversations.size > 200_000) {
-      this.directConversations.clear();
-    }
-    this.directConversations.set(key, id);
-    return id;
-  }
-
-  private async groupTarget(groupId: string): Promise<GroupTarget> {
-    const cached = this.groupConversations.get(groupId);
-    if (cached) {
-      return cached;
-    }
-    const rows: { conversation_id: string; visibility: string }[] = await this.dataSource.query(
-      'SELECT conversation_id, visibility FROM groups WHERE id = $1',
-      [groupId],
-    );
-    if (!rows[0]) {
-      throw AppError.notFound('Group');
-    }
-    const target = {
-      conversationId: rows[0].conversation_id,
-      privateGroup: rows[0].visibility === 'private',
-    };
-    if (this.groupConversations.size > 100_000) {
-      this.groupConversations.clear();
-    }
-    this.groupConversations.set(groupId, target);
-    return target;
   }
 }

@@ -47,6 +47,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly shed = new Counter({
+    name: 'requests_shed_total',
+    help: 'Requests answered 503 UNAVAILABLE at once because a bound was reached (admission control)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

@@ -1,10 +1,9 @@
 import cluster from 'node:cluster';
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { ModuleRef } from '@nestjs/core';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type Redis from 'ioredis';
-import { ClusterPresenceStore } from '../cluster/cluster-presence';
+import { ClusterPresenceStore } from './cluster-presence.store';
 import { REDIS_CLIENT } from '../common/redis/redis.module';
 import type { RootConfig } from '../config/configuration';
 import { InMemoryPresenceStore, PRESENCE_STORE, type PresenceStore } from './presence.store';
@@ -19,14 +18,13 @@ function createPresenceStore(
   config: ConfigService<RootConfig, true>,
   redis: Redis | null,
   events: EventEmitter2,
-  moduleRef: ModuleRef,
 ): PresenceStore {
   if (redis) {
     const instanceTtlMs = config.get('redis.presenceInstanceTtlMs', { infer: true });
-    return new RedisPresenceStore(redis, { instanceTtlMs }, events, moduleRef);
+    return new RedisPresenceStore(redis, { instanceTtlMs }, events);
   }
   if (cluster.isWorker) {
-    return new ClusterPresenceStore(events, moduleRef);
+    return new ClusterPresenceStore(events);
   }
   return new InMemoryPresenceStore();
 }
@@ -37,7 +35,7 @@ function createPresenceStore(
     {
       provide: PRESENCE_STORE,
       useFactory: createPresenceStore,
-      inject: [ConfigService, REDIS_CLIENT, EventEmitter2, ModuleRef],
+      inject: [ConfigService, REDIS_CLIENT, EventEmitter2],
     },
   ],
   exports: [PresenceService],

@@ -1,8 +1,11 @@
-import type { ModuleRef } from '@nestjs/core';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { expect } from 'expect';
 import { after, before, describe, it } from 'node:test';
-import { PRESENCE_EVENTS, type PresenceChangedEvent } from './presence.events';
+import {
+  PRESENCE_EVENTS,
+  type PresenceChangedEvent,
+  type PresenceOfflineEvent,
+} from './presence.events';
 import { PresenceService } from './presence.service';
 import { InMemoryPresenceStore } from './presence.store';
 
@@ -11,14 +14,10 @@ function newTestService(graceMs = 40) {
   const seen: PresenceChangedEvent[] = [];
   events.on(PRESENCE_EVENTS.changed, (event: PresenceChangedEvent) => seen.push(event));
   const lastSeen: { userId: string; at: Date }[] = [];
-  const users = {
-    touchLastSeen: (userId: string, at: Date) => {
-      lastSeen.push({ userId, at });
-      return Promise.resolve();
-    },
-  };
-  const moduleRef = { get: () => users } as unknown as ModuleRef;
-  const service = new PresenceService(new InMemoryPresenceStore(), events, moduleRef);
+  events.on(PRESENCE_EVENTS.offline, (event: PresenceOfflineEvent) => {
+    lastSeen.push({ userId: event.userId, at: event.at });
+  });
+  const service = new PresenceService(new InMemoryPresenceStore(), events);
   service.graceMs = graceMs;
   const offline = (userId: string) =>
     new Promise<PresenceChangedEvent>((resolve) => {

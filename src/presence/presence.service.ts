@@ -5,10 +5,9 @@ import {
   Logger,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { PresenceStatus } from '../../libs/contracts/src';
-import type { UsersService } from '../users/users.service';
+import { announceOffline } from './offline-announcer';
 import { PRESENCE_EVENTS, type PresenceChangedEvent } from './presence.events';
 import { PRESENCE_STORE, type PresenceStore } from './presence.store';
 
@@ -32,13 +31,11 @@ export class PresenceService implements BeforeApplicationShutdown, OnModuleDestr
   private readonly offlineTimers = new Map<string, NodeJS.Timeout>();
   /** Tests shorten it; everything else uses the default. */
   graceMs = DEFAULT_PRESENCE_GRACE_MS;
-  private users?: UsersService;
   private shuttingDown = false;
 
   constructor(
     @Inject(PRESENCE_STORE) private readonly store: PresenceStore,
     private readonly events: EventEmitter2,
-    private readonly moduleRef: ModuleRef,
   ) {}
 
   /** Live state of each user; users this service does not know are offline with lastSeen from the database. */
@@ -119,12 +116,15 @@ export class PresenceService implements BeforeApplicationShutdown, OnModuleDestr
       if (!(await this.store.markOffline(userId, at))) {
         return;
       }
-      this.publish({ userId, status: 'offline', lastSeen: at });
-      await this.usersService().touchLastSeen(userId, at);
-      await this.store.forget(userId);
     } catch (error) {
       this.logger.warn(`Could not record ${userId} going offline: ${String(error)}`);
+      return;
     }
+    // While shutting down alone nobody is left to tell: only lastSeen is written.
+    await announceOffline(
+      { events: this.events, store: this.store, logger: this.logger, tell: !this.shuttingDown },
+      [{ userId, at }],
+    );
   }
 
   private cancelOfflineTimer(userId: string): void {
@@ -140,16 +140,5 @@ export class PresenceService implements BeforeApplicationShutdown, OnModuleDestr
       return;
     }
     this.events.emit(PRESENCE_EVENTS.changed, event);
-  }
-
-  /** Resolved lazily: UsersService depends on this service (for live status), not the other way. */
-  private usersService(): UsersService {
-    if (!this.users) {
-      // Required here, not at the top: users.service imports this file (a load-time cycle).
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const users = require('../users/users.service') as typeof import('../users/users.service');
-      this.users = this.moduleRef.get(users.UsersService, { strict: false });
-    }
-    return this.users;
   }
 }

@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import type { ModuleRef } from '@nestjs/core';
 import type { EventEmitter2 } from '@nestjs/event-emitter';
 import type Redis from 'ioredis';
 import type { PresenceStatus } from '../../libs/contracts/src';
-import type { UsersService } from '../users/users.service';
 import { PRESENCE_EVENTS, type PresenceChangedEvent } from './presence.events';
+import { announceOffline } from './offline-announcer';
 import type { PresenceRecord, PresenceStore } from './presence.store';
 
 /**
@@ -135,33 +134,6 @@ export interface RedisPresenceOptions {
 }
 
 /**
- * Publishes users that went offline without a grace timer of ours (their instance died), writes their
- * lastSeen and drops the record, as PresenceService does after a grace period.
- */
-export async function announceOffline(
-  deps: { events: EventEmitter2; moduleRef: ModuleRef; store: PresenceStore; logger: Logger },
-  users: readonly { userId: string; at: Date }[],
-): Promise<void> {
-  if (!users.length) {
-    return;
-  }
-  // Required here, not at the top: users.service imports presence (a load-time cycle).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const mod = require('../users/users.service') as typeof import('../users/users.service');
-  const usersService: UsersService = deps.moduleRef.get(mod.UsersService, { strict: false });
-  for (const { userId, at } of users) {
-    const event: PresenceChangedEvent = { userId, status: 'offline', lastSeen: at };
-    deps.events.emit(PRESENCE_EVENTS.changed, event);
-    try {
-      await usersService.touchLastSeen(userId, at);
-      await deps.store.forget(userId);
-    } catch (error) {
-      deps.logger.warn(`Could not record ${userId} going offline: ${String(error)}`);
-    }
-  }
-}
-
-/**
  * Presence shared by every instance through Redis. This instance's own socket counts are also kept
  * in memory: they are the truth Redis is resynced from after Redis was unreachable or this instance
  * was presumed dead, and what presence falls back to while Redis is down (users connected here are
@@ -185,7 +157,6 @@ export class RedisPresenceStore implements PresenceStore, OnModuleInit, OnApplic
     redis: Redis,
     private readonly options: RedisPresenceOptions,
     private readonly events: EventEmitter2,
-    private readonly moduleRef: ModuleRef,
   ) {
     this.redis = redis as PresenceRedis;
     this.intervalMs = Math.max(500, Math.floor(options.instanceTtlMs / 3));
@@ -403,10 +374,7 @@ export class RedisPresenceStore implements PresenceStore, OnModuleInit, OnApplic
   }
 
   private async announce(users: { userId: string; at: Date }[]): Promise<void> {
-    await announceOffline(
-      { events: this.events, moduleRef: this.moduleRef, store: this, logger: this.logger },
-      users,
-    );
+    await announceOffline({ events: this.events, store: this, logger: this.logger }, users);
   }
 
   private setCount(

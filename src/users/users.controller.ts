@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { PublicUser, User, UserStatus } from '../../libs/contracts/src';
 import { CurrentUser, type AuthenticatedUser } from '../common/decorators/current-user.decorator';
 import { ErrorCode } from '../common/errors/app-error';
-import { ApiErrors, ApiSuccess } from '../common/http/api-docs';
+import { ApiErrors, ApiSuccess, MAX_PAGE_SIZE } from '../common/http/api-docs';
 import { uuidPipe } from '../common/http/uuid-pipe';
 import { PublicUserDto, UserDto, UserStatusDto } from './dto/user.dto';
 import { SearchUsersDto } from './dto/search-users.dto';
@@ -25,7 +25,7 @@ export class UsersController {
 
   @Get()
   @ApiOperation({ summary: 'Search users by username prefix' })
-  @ApiSuccess(PublicUserDto, { isArray: true })
+  @ApiSuccess(PublicUserDto, { isArray: true, maxItems: MAX_PAGE_SIZE })
   @ApiErrors(ErrorCode.UNAUTHORIZED)
   async search(@Query() query: SearchUsersDto): Promise<PublicUser[]> {
     return this.users.search(query.search, query.limit ?? 20);

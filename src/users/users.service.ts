@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
 import type { PublicUser, User } from '../../libs/contracts/src';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { isUuid } from '../common/validation/uuid';
+import { PRESENCE_EVENTS, type PresenceOfflineEvent } from '../presence/presence.events';
 import { PresenceService } from '../presence/presence.service';
 import { UserEntity } from './entities/user.entity';
 
@@ -124,8 +126,12 @@ export class UsersService {
     });
   }
 
-  /** Records when a user was last connected (written by presence when the last socket closes). */
-  async touchLastSeen(userId: string, at: Date): Promise<void> {
-    await this.users.update({ id: userId }, { lastSeen: at });
+  /**
+   * Records when a user was last connected, once presence says they went offline. Errors propagate
+   * (`suppressErrors: false`): presence keeps its record until this write has succeeded.
+   */
+  @OnEvent(PRESENCE_EVENTS.offline, { promisify: true, suppressErrors: false })
+  async recordLastSeen(event: PresenceOfflineEvent): Promise<void> {
+    await this.users.update({ id: event.userId }, { lastSeen: event.at });
   }
 }

@@ -75,6 +75,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     RATE_LIMIT_LOGIN_FAILURES: '0',
     RATE_LIMIT_MESSAGES: '0',
     RATE_LIMIT_TYPING: '0',
+    RATE_LIMIT_REQUESTS: '0',
     ...options.env,
   };
   const previous: Record<string, string | undefined> = {};

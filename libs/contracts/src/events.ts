@@ -5,9 +5,13 @@ import type { SendMessageRequest } from './requests';
 
 export const WS_PATH = '/ws';
 
-export type Ack<T> =
-  | { success: true; data: T }
-  | { success: false; error: Pick<ErrorBody, 'code' | 'message' | 'details'> };
+/** The error half of an acknowledgement: the HTTP error body, plus a retry hint when one applies. */
+export type AckError = Pick<ErrorBody, 'code' | 'message' | 'details'> & {
+  /** RATE_LIMITED / UNAVAILABLE: wait at least this long before retrying. */
+  retryAfterMs?: number;
+};
+
+export type Ack<T> = { success: true; data: T } | { success: false; error: AckError };
 export type AckCallback<T> = (response: Ack<T>) => void;
 
 export interface ConnectedEvent {
@@ -139,6 +143,8 @@ export interface ClientToServerEvents {
   sync: (payload: SyncRequest, ack?: AckCallback<SyncResult>) => void;
   ping: (payload?: unknown, ack?: AckCallback<{ timestamp: string }>) => void;
 }
+
+export type ClientEventName = keyof ClientToServerEvents;
 
 /** Every event name a client may emit; anything else gets a VALIDATION_FAILED error. */
 export const CLIENT_EVENT_NAMES = [

@@ -19,7 +19,7 @@ export interface RefreshRequest {
 
 export interface CreateGroupRequest {
   name: string;
-  description?: string;
+  description?: string | null;
   visibility?: GroupVisibility;
 }
 

@@ -1,9 +1,10 @@
 import { IsOptional, IsString, Length, Matches, MaxLength, ValidateIf } from 'class-validator';
+import type { LoginRequest } from '../../../libs/contracts/src';
 
 /** PostgreSQL text cannot hold NUL: an identifier with one would fail the lookup query with a 500. */
 const NO_NUL = /^[^\0]*$/;
 
-export class LoginDto {
+export class LoginDto implements LoginRequest {
   /**
    * Username (or leave out and give `email`).
    * @example john_doe

@@ -1,11 +1,14 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsString, Length, Matches, MaxLength } from 'class-validator';
+import type { RegisterRequest } from '../../../libs/contracts/src';
 
-export class RegisterDto {
+export class RegisterDto implements RegisterRequest {
   /**
    * 3-32 characters of `A-Z a-z 0-9 _ . -`; unique case-insensitively.
    * @example john_doe
    */
+  @ApiProperty({ minLength: 3, maxLength: 32 })
   @IsString()
   @Matches(/^[A-Za-z0-9_.-]{3,32}$/, {
     message: 'username must be 3 to 32 characters of A-Z a-z 0-9 _ . -',

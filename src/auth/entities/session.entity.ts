@@ -11,7 +11,7 @@ import { UserEntity } from '../../users/entities/user.entity';
 
 /**
  * One signed-in device. The refresh token is `<session id>.<secret>`; only the SHA-256 of the current
- * secret is stored, and each refresh replaces it, so presenting an older secret is reuse.
+ * secret (and of the one it replaced) is stored; presenting the replaced one again is reuse.
  */
 @Entity({ name: 'sessions' })
 @Index('IDX_sessions_user_id', ['userId'])
@@ -28,6 +28,10 @@ export class SessionEntity {
 
   @Column({ name: 'token_hash', type: 'varchar', length: 64 })
   tokenHash!: string;
+
+  /** The secret the last rotation replaced: presenting it again is reuse and revokes the session. */
+  @Column({ name: 'previous_token_hash', type: 'varchar', length: 64, nullable: true })
+  previousTokenHash!: string | null;
 
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt!: Date;

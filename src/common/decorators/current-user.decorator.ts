@@ -1,7 +1,7 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
 
-/** Who the access token says the caller is. Set by the JWT guard on HTTP and by the socket middleware. */
+/** Who the access token says the caller is. Set by the JWT guard on HTTP and by the socket handshake. */
 export interface AuthenticatedUser {
   userId: string;
   sessionId: string;
@@ -10,10 +10,6 @@ export interface AuthenticatedUser {
 
 export const CurrentUser = createParamDecorator(
   (_data: unknown, context: ExecutionContext): AuthenticatedUser => {
-    if (context.getType() === 'ws') {
-      const client = context.switchToWs().getClient<{ data: { user: AuthenticatedUser } }>();
-      return client.data.user;
-    }
     const request = context.switchToHttp().getRequest<Request & { user: AuthenticatedUser }>();
     return request.user;
   },

@@ -11,7 +11,7 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details?: ErrorDetail[],
-    /** Seconds, for RATE_LIMITED: becomes the Retry-After header. */
+    /** Seconds, for RATE_LIMITED and UNAVAILABLE: the Retry-After header (socket: retryAfterMs). */
     readonly retryAfterSeconds?: number,
   ) {
     super(message);
@@ -40,6 +40,19 @@ export class AppError extends Error {
 
   static validation(message: string, details?: ErrorDetail[]): AppError {
     return new AppError(ErrorCode.VALIDATION_FAILED, message, details);
+  }
+
+  /** The database or Redis is unreachable, or this instance is over capacity: retry later. */
+  static unavailable(
+    message = 'The service is temporarily unavailable, try again shortly',
+    retryAfterSeconds = 1,
+  ): AppError {
+    return new AppError(
+      ErrorCode.UNAVAILABLE,
+      message,
+      undefined,
+      Math.max(1, Math.ceil(retryAfterSeconds)),
+    );
   }
 
   static rateLimited(retryAfterSeconds: number): AppError {

@@ -1,5 +1,4 @@
 import { HttpException } from '@nestjs/common';
-import { WsException } from '@nestjs/websockets';
 import type { ValidationError } from 'class-validator';
 import {
   ERROR_STATUS,
@@ -8,6 +7,7 @@ import {
   type ErrorDetail,
 } from '../../../libs/contracts/src';
 import { AppError } from './app-error';
+import { isDependencyUnavailable } from './dependency-error';
 
 /** Flattens nested class-validator errors into `{field, message}` pairs with dotted paths. */
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): ErrorDetail[] {
@@ -40,6 +40,8 @@ function codeForStatus(status: number): ErrorCode {
       return ErrorCode.PAYLOAD_TOO_LARGE;
     case 429:
       return ErrorCode.RATE_LIMITED;
+    case 503:
+      return ErrorCode.UNAVAILABLE;
     default:
       return status >= 400 && status < 500 ? ErrorCode.VALIDATION_FAILED : ErrorCode.INTERNAL;
   }
@@ -54,7 +56,11 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   PAYLOAD_TOO_LARGE: 'The request body is too large',
   RATE_LIMITED: 'Too many requests, try again later',
   INTERNAL: 'Internal server error',
+  UNAVAILABLE: 'The service is temporarily unavailable, try again shortly',
 };
+
+/** Seconds a client is asked to wait after a dependency failure. */
+export const DEPENDENCY_RETRY_AFTER_SECONDS = 2;
 
 export interface MappedError {
   status: number;
@@ -105,13 +111,9 @@ export function mapError(exception: unknown): MappedError {
       // maps to, so clients never see a code and a status that disagree.
       status: code === ErrorCode.INTERNAL ? 500 : ERROR_STATUS[code],
       body: { code, message },
-      unexpected: status >= 500,
+      ...(code === ErrorCode.UNAVAILABLE ? { retryAfterSeconds: 1 } : {}),
+      unexpected: status >= 500 && code !== ErrorCode.UNAVAILABLE,
     };
-  }
-  if (exception instanceof WsException) {
-    const error = exception.getError();
-    const message = typeof error === 'string' ? error : DEFAULT_MESSAGES.VALIDATION_FAILED;
-    return { status: 400, body: { code: ErrorCode.VALIDATION_FAILED, message }, unexpected: false };
   }
   // body-parser and other connect-style errors carry a status and a type.
   if (typeof exception === 'object' && exception !== null) {
@@ -132,6 +134,14 @@ export function mapError(exception: unknown): MappedError {
       }
       return { status: ERROR_STATUS[code], body: { code, message }, unexpected: false };
     }
+  }
+  if (isDependencyUnavailable(exception)) {
+    return {
+      status: ERROR_STATUS.UNAVAILABLE,
+      body: { code: ErrorCode.UNAVAILABLE, message: DEFAULT_MESSAGES.UNAVAILABLE },
+      retryAfterSeconds: DEPENDENCY_RETRY_AFTER_SECONDS,
+      unexpected: false,
+    };
   }
   return {
     status: 500,

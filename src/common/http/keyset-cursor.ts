@@ -6,7 +6,14 @@ import { isUuid } from '../validation/uuid';
  * microsecond precision: a JavaScript Date stops at milliseconds, and a truncated cursor would skip
  * (or repeat) rows that fall in the same millisecond.
  */
-const EXACT_TS = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\.(\d{3})\d{3}Z$/;
+const EXACT_TS = /^((\d{4})-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\.(\d{3})\d{3}Z$/;
+
+/**
+ * The years a row of ours can carry. A well-formed cursor outside them (year 0000 is valid for a
+ * JavaScript Date, not for PostgreSQL) was never issued by this server.
+ */
+const MIN_YEAR = 1970;
+const MAX_YEAR = 9999;
 
 /** SQL rendering a timestamptz expression as the exact UTC text the cursor carries. */
 export function exactTimestampSql(expression: string): string {
@@ -31,9 +38,13 @@ export function decodeKeysetCursor(cursor: string): { at: string; id: string } {
   if (rest.length || !parts || !isUuid(id)) {
     throw invalid();
   }
+  const year = Number(parts[2]);
+  if (year < MIN_YEAR || year > MAX_YEAR) {
+    throw invalid();
+  }
   // Round-trip the millisecond part so impossible dates (month 13, Feb 31) never reach PostgreSQL.
-  const date = new Date(`${parts[1]}.${parts[2]}Z`);
-  if (Number.isNaN(date.getTime()) || date.toISOString() !== `${parts[1]}.${parts[2]}Z`) {
+  const date = new Date(`${parts[1]}.${parts[3]}Z`);
+  if (Number.isNaN(date.getTime()) || date.toISOString() !== `${parts[1]}.${parts[3]}Z`) {
     throw invalid();
   }
   return { at, id };

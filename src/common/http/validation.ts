@@ -1,13 +1,30 @@
-import { ValidationPipe } from '@nestjs/common';
+import { type ArgumentMetadata, type Type, ValidationPipe } from '@nestjs/common';
 import { AppError } from '../errors/app-error';
 import { flattenValidationErrors } from '../errors/error-mapping';
+import { assertSaneInput } from '../validation/input-sanity';
+
+/**
+ * ValidationPipe with the input sanity pass in front: depth, well-formed Unicode, NUL, number range
+ * and prototype keys are checked iteratively before class-transformer (which recurses) and
+ * class-validator see the value.
+ */
+class AppValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type !== 'custom') {
+      // A path parameter or a single query field is named after itself; in a body or a whole query
+      // object the path names the field inside it.
+      assertSaneInput(value, metadata.data ?? '');
+    }
+    return super.transform(value, metadata);
+  }
+}
 
 /**
  * The one validation pipe, for HTTP and Socket.IO alike: unknown fields are rejected, not ignored, and
  * every failure becomes VALIDATION_FAILED with per-field details.
  */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new AppValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
@@ -22,4 +39,15 @@ export function createValidationPipe(): ValidationPipe {
       return AppError.validation(message, details);
     },
   });
+}
+
+const sharedPipe = createValidationPipe();
+
+/**
+ * Validates one decoded input against a DTO class outside Nest's pipeline (a transport's command
+ * dispatcher): the same sanity pass and rules as HTTP bodies. Returns the DTO instance or throws
+ * AppError VALIDATION_FAILED.
+ */
+export async function validateInput<T extends object>(dto: Type<T>, value: unknown): Promise<T> {
+  return (await sharedPipe.transform(value, { type: 'body', metatype: dto })) as T;
 }

@@ -11,7 +11,18 @@ import type { RootConfig } from '../../config/configuration';
 import { AppError } from '../errors/app-error';
 import { REDIS_CLIENT } from '../redis/redis.module';
 
-export type RateLimitName = 'auth' | 'loginFailures' | 'messages' | 'typing';
+export type RateLimitName = 'auth' | 'loginFailures' | 'messages' | 'typing' | 'requests';
+
+/** Where a key stands after one event was counted (the numbers behind the RateLimit headers). */
+export interface RateLimitState {
+  limit: number;
+  windowSeconds: number;
+  remaining: number;
+  /** Seconds until the window resets (at least 1). */
+  resetSeconds: number;
+  /** True when this event went past the limit (answer 429). */
+  limited: boolean;
+}
 
 interface LimitDefinition {
   points: number;
@@ -19,7 +30,7 @@ interface LimitDefinition {
 }
 
 /**
- * Fixed-window counters for SPEC's four limits. With REDIS_URL the counters live in Redis so the
+ * Fixed-window counters for SPEC's limits (the four specific ones and the general request budget). With REDIS_URL the counters live in Redis so the
  * limits hold across instances; if Redis is unreachable a request is let through (availability over
  * strictness) using an in-process limiter as insurance. A limit of 0 is off.
  */
@@ -35,6 +46,7 @@ export class RateLimitService {
       loginFailures: { points: limits.loginFailuresPer15Minutes, durationSeconds: 15 * 60 },
       messages: { points: limits.messagesPer10Seconds, durationSeconds: 10 },
       typing: { points: limits.typingPer10Seconds, durationSeconds: 10 },
+      requests: { points: limits.requestsPerMinute, durationSeconds: 60 },
     };
     for (const [name, definition] of Object.entries(definitions) as [
       RateLimitName,
@@ -80,6 +92,39 @@ export class RateLimitService {
         throw AppError.rateLimited(result.msBeforeNext / 1000);
       }
       this.logger.warn(`Rate limiter ${name} failed open: ${String(result)}`);
+    }
+  }
+
+  /**
+   * Counts one event against `key` and says where the key stands, without throwing; undefined when
+   * the limit is off. If the store fails the event is let through with a full allowance reported.
+   */
+  async take(name: RateLimitName, key: string): Promise<RateLimitState | undefined> {
+    const limiter = this.limiters.get(name);
+    if (!limiter) {
+      return undefined;
+    }
+    const state = (result: RateLimiterRes, limited: boolean): RateLimitState => ({
+      limit: limiter.points,
+      windowSeconds: limiter.duration,
+      remaining: Math.max(0, result.remainingPoints),
+      resetSeconds: Math.max(1, Math.ceil(result.msBeforeNext / 1000)),
+      limited,
+    });
+    try {
+      return state(await limiter.consume(key), false);
+    } catch (result) {
+      if (result instanceof RateLimiterRes) {
+        return state(result, true);
+      }
+      this.logger.warn(`Rate limiter ${name} failed open: ${String(result)}`);
+      return {
+        limit: limiter.points,
+        windowSeconds: limiter.duration,
+        remaining: limiter.points,
+        resetSeconds: limiter.duration,
+        limited: false,
+      };
     }
   }
 

@@ -1,11 +1,4 @@
-import {
-  Global,
-  Inject,
-  Injectable,
-  Logger,
-  Module,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { Global, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import Redis from 'ioredis';
 import type { RootConfig } from '../../config/configuration';
@@ -80,5 +73,3 @@ export class RedisConnection implements OnApplicationShutdown {
   exports: [RedisConnection, REDIS_CLIENT],
 })
 export class RedisModule {}
-
-export const InjectRedis = () => Inject(REDIS_CLIENT);

@@ -1,13 +1,19 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
-import type { GroupVisibility } from '../../../libs/contracts/src';
+import { IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import type { CreateGroupRequest, GroupVisibility } from '../../../libs/contracts/src';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
+/**
+ * At least one character that shows: not only whitespace, zero-width and bidi controls (format
+ * characters), combining marks on nothing, or the Hangul and Braille blanks.
+ */
+const VISIBLE = /[^\p{White_Space}\p{Cc}\p{Cf}\p{Mn}\p{Me}\u115F\u1160\u3164\uFFA0\u2800]/u;
+
 export const VISIBILITIES: GroupVisibility[] = ['public', 'private'];
 
-export class CreateGroupDto {
+export class CreateGroupDto implements CreateGroupRequest {
   /**
    * 1-100 characters after trimming surrounding whitespace.
    * @example Backend team
@@ -17,6 +23,7 @@ export class CreateGroupDto {
   @Transform(trim)
   @IsString()
   @Length(1, 100, { message: 'name must be 1 to 100 characters and not blank' })
+  @Matches(VISIBLE, { message: 'name must be 1 to 100 characters and not blank' })
   name!: string;
 
   /**

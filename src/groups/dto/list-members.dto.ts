@@ -1,10 +1,10 @@
-import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { QueryInt } from '../../common/http/query-int';
 
 export class ListMembersDto {
   /** 1-100, default 50. @example 50 */
   @IsOptional()
-  @Type(() => Number)
+  @QueryInt()
   @IsInt()
   @Min(1)
   @Max(100)

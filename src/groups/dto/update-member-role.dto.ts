@@ -1,8 +1,9 @@
 import { IsIn } from 'class-validator';
+import type { UpdateMemberRoleRequest } from '../../../libs/contracts/src';
 
 export const ASSIGNABLE_ROLES = ['admin', 'member'] as const;
 
-export class UpdateMemberRoleDto {
+export class UpdateMemberRoleDto implements UpdateMemberRoleRequest {
   /**
    * The new role. Ownership is not assigned here: it passes on only when the owner leaves.
    * @example admin

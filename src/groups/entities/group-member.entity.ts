@@ -1,4 +1,4 @@
-import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
 
 export type MemberRole = 'owner' | 'admin' | 'member';
 
@@ -6,12 +6,15 @@ export type MemberRole = 'owner' | 'admin' | 'member';
 @Entity({ name: 'group_members' })
 @Index('IDX_group_members_user', ['userId'])
 @Index('IDX_group_members_seniority', ['groupId', 'joinedAt', 'userId'])
+@Index('UQ_group_members_one_owner', ['groupId'], { unique: true, where: `"role" = 'owner'` })
 @Check('CHK_group_members_role', `"role" IN ('owner', 'admin', 'member')`)
 export class GroupMemberEntity {
   @PrimaryColumn({ name: 'group_id', type: 'uuid' })
+  @ForeignKey('GroupEntity', { name: 'FK_group_members_group', onDelete: 'CASCADE' })
   groupId!: string;
 
   @PrimaryColumn({ name: 'user_id', type: 'uuid' })
+  @ForeignKey('UserEntity', { name: 'FK_group_members_user', onDelete: 'CASCADE' })
   userId!: string;
 
   @Column({ type: 'varchar', length: 10 })

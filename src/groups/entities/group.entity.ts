@@ -1,4 +1,11 @@
-import { Check, Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  ForeignKey,
+  PrimaryGeneratedColumn,
+} from 'typeorm';
 
 export type Visibility = 'public' | 'private';
 
@@ -18,9 +25,11 @@ export class GroupEntity {
   visibility!: Visibility;
 
   @Column({ name: 'created_by', type: 'uuid' })
+  @ForeignKey('UserEntity', { name: 'FK_groups_creator' })
   createdBy!: string;
 
   @Column({ name: 'conversation_id', type: 'uuid', unique: true })
+  @ForeignKey('ConversationEntity', { name: 'FK_groups_conversation' })
   conversationId!: string;
 
   @Column({ name: 'member_count', type: 'int', default: 0 })

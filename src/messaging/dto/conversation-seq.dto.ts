@@ -1,7 +1,8 @@
-import { IsInt, IsString, Length, Min } from 'class-validator';
+import { IsInt, IsString, Length, Max, Min } from 'class-validator';
+import type { ConversationSeq } from '../../../libs/contracts/src';
 
 /** Socket `message_delivered` and `mark_read`: everything up to `seq` in the conversation. */
-export class ConversationSeqDto {
+export class ConversationSeqDto implements ConversationSeq {
   /** A conversation id, a group id, or the peer's user id. */
   @IsString()
   @Length(1, 64)
@@ -9,5 +10,6 @@ export class ConversationSeqDto {
 
   @IsInt()
   @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
   seq!: number;
 }

@@ -1,10 +1,10 @@
-import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { QueryInt } from '../../common/http/query-int';
 
 export class ListConversationsDto {
   /** 1-100, default 20. @example 20 */
   @IsOptional()
-  @Type(() => Number)
+  @QueryInt()
   @IsInt()
   @Min(1)
   @Max(100)

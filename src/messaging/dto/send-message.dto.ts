@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -8,12 +9,12 @@ import {
   IsString,
   IsUUID,
   Length,
+  Matches,
   Validate,
   ValidateIf,
 } from 'class-validator';
-import { ApiProperty } from '@nestjs/swagger';
 import type { MessageType } from '../../../libs/contracts/src';
-import { ContentRule } from './content.rule';
+import { ContentRule, MAX_CONTENT_CODE_POINTS } from './content.rule';
 
 export const MESSAGE_TYPES: MessageType[] = ['text', 'image', 'file'];
 
@@ -44,9 +45,9 @@ export class SendMessageDto {
    * @example Hello, how are you?
    */
   @ValidateIf((body: SendMessageDto) => body.content !== undefined || !body.attachmentIDs?.length)
+  @ApiProperty({ minLength: 0, maxLength: MAX_CONTENT_CODE_POINTS, required: false })
   @IsString()
   @Validate(ContentRule)
-  @ApiProperty({ maxLength: 10_000, required: false })
   content?: string;
 
   /**
@@ -70,13 +71,17 @@ export class SendMessageDto {
   messageType?: MessageType;
 
   /**
-   * Idempotency key chosen by the client (<= 64 characters): a resend with the same key returns the
-   * first message instead of storing a second copy.
+   * Idempotency key chosen by the client (<= 64 characters, no control characters or lone
+   * surrogates): a resend with the same key returns the first message instead of storing a second
+   * copy.
    * @example 3f1c2d9a-client-42
    */
   @IsOptional()
   @Transform(({ value }: { value: unknown }) => (value === null ? undefined : value))
   @IsString()
   @Length(1, 64)
+  @Matches(/^[^\p{Cc}\p{Cs}]+$/u, {
+    message: 'clientMessageID must not contain control characters or lone surrogates',
+  })
   clientMessageID?: string;
 }

@@ -1,4 +1,4 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
 import { bigintToNumber } from '../../database/transformers';
 
 /**
@@ -10,9 +10,14 @@ import { bigintToNumber } from '../../database/transformers';
 @Index('IDX_conversation_members_user', ['userId'])
 export class ConversationMemberEntity {
   @PrimaryColumn({ name: 'conversation_id', type: 'uuid' })
+  @ForeignKey('ConversationEntity', {
+    name: 'FK_conversation_members_conversation',
+    onDelete: 'CASCADE',
+  })
   conversationId!: string;
 
   @PrimaryColumn({ name: 'user_id', type: 'uuid' })
+  @ForeignKey('UserEntity', { name: 'FK_conversation_members_user', onDelete: 'CASCADE' })
   userId!: string;
 
   @Column({ name: 'last_read_seq', type: 'bigint', default: 0, transformer: bigintToNumber })

@@ -15,6 +15,11 @@ export type ConversationKind = 'direct' | 'group';
 })
 @Index('UQ_conversations_group', ['groupId'], { unique: true, where: `"group_id" IS NOT NULL` })
 @Check('CHK_conversations_type', `"type" IN ('direct', 'group')`)
+@Check(
+  'CHK_conversations_direct_pair',
+  `("type" = 'direct' AND "user_low" IS NOT NULL AND "user_high" IS NOT NULL AND "user_low" < "user_high" AND "group_id" IS NULL)
+          OR ("type" = 'group' AND "group_id" IS NOT NULL AND "user_low" IS NULL AND "user_high" IS NULL)`,
+)
 export class ConversationEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;

@@ -1,4 +1,4 @@
-import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
 import { bigintToNumber } from '../../database/transformers';
 
 export type MessageKind = 'text' | 'image' | 'file';
@@ -16,12 +16,14 @@ export class MessageEntity {
   id!: string;
 
   @Column({ name: 'conversation_id', type: 'uuid' })
+  @ForeignKey('ConversationEntity', { name: 'FK_messages_conversation', onDelete: 'CASCADE' })
   conversationId!: string;
 
   @Column({ type: 'bigint', transformer: bigintToNumber })
   seq!: number;
 
   @Column({ name: 'sender_id', type: 'uuid' })
+  @ForeignKey('UserEntity', { name: 'FK_messages_sender', onDelete: 'CASCADE' })
   senderId!: string;
 
   @Column({ name: 'recipient_id', type: 'uuid', nullable: true })

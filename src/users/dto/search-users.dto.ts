@@ -1,5 +1,5 @@
-import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { QueryInt } from '../../common/http/query-int';
 
 /** PostgreSQL text cannot hold NUL: a search with one would fail the query with a 500. */
 const NO_NUL = /^[^\0]*$/;
@@ -14,7 +14,7 @@ export class SearchUsersDto {
 
   /** 1-100, default 20. @example 20 */
   @IsOptional()
-  @Type(() => Number)
+  @QueryInt()
   @IsInt()
   @Min(1)
   @Max(100)

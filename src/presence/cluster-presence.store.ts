@@ -1,10 +1,9 @@
 import cluster, { type Worker } from 'node:cluster';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import type { ModuleRef } from '@nestjs/core';
 import type { EventEmitter2 } from '@nestjs/event-emitter';
 import type { PresenceStatus } from '../../libs/contracts/src';
-import type { PresenceRecord, PresenceStore } from '../presence/presence.store';
-import { announceOffline } from '../presence/redis-presence.store';
+import type { PresenceRecord, PresenceStore } from './presence.store';
+import { announceOffline } from './offline-announcer';
 
 /**
  * Presence for `WORKERS=N` without Redis: the primary holds the one table (per-user socket counts
@@ -233,10 +232,7 @@ export class ClusterPresenceStore implements PresenceStore, OnApplicationShutdow
   >();
   private nextId = 1;
 
-  constructor(
-    private readonly events: EventEmitter2,
-    private readonly moduleRef: ModuleRef,
-  ) {
+  constructor(private readonly events: EventEmitter2) {
     process.on('message', this.onMessage);
   }
 
@@ -337,7 +333,7 @@ export class ClusterPresenceStore implements PresenceStore, OnApplicationShutdow
       }
     } else if (isType<OfflineNotice>(message, 'presence:offline')) {
       void announceOffline(
-        { events: this.events, moduleRef: this.moduleRef, store: this, logger: this.logger },
+        { events: this.events, store: this, logger: this.logger },
         message.users.map(({ userId, at }) => ({ userId, at: new Date(at) })),
       );
     }

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import { expect } from 'expect';
-import { PresenceTable } from './cluster-presence';
+import { PresenceTable } from './cluster-presence.store';
 
 describe('PresenceTable (cluster presence without Redis)', () => {
   it('should count sockets per worker and go online once', () => {

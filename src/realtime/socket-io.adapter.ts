@@ -2,22 +2,17 @@ import type { Server as HttpServer } from 'node:http';
 import type { INestApplicationContext } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { IoAdapter } from '@nestjs/platform-socket.io';
-import type { MessageMappingProperties } from '@nestjs/websockets';
-import type { Observable } from 'rxjs';
-import { Server, type ServerOptions, type Socket } from 'socket.io';
-import { WS_PATH } from '../../../libs/contracts/src';
-import { ScaleOut } from '../../cluster/scale-out';
-import type { RootConfig } from '../../config/configuration';
+import { Server, type ServerOptions } from 'socket.io';
+import { WS_PATH } from '../../libs/contracts/src';
+import { ScaleOut } from './scale-out';
+import type { RootConfig } from '../config/configuration';
 
 /**
  * The engine's hard frame limit. Bigger than the per-event limit on purpose: engine.io closes the
  * connection on an oversize frame, while an oversize event under this size gets a PAYLOAD_TOO_LARGE
- * ack and the socket stays up (SPEC section 5).
+ * ack and the socket stays up.
  */
 export const WS_MAX_FRAME_BYTES = 1024 * 1024;
-
-/** Per-event limit, as for HTTP bodies. */
-export const WS_MAX_EVENT_BYTES = 64 * 1024;
 
 /** What the handshake needs from the HTTP request, kept after the request itself is dropped. */
 export interface HandshakeInfo {
@@ -38,8 +33,8 @@ export function handshakeInfoOf(conn: unknown): HandshakeInfo {
 /**
  * Socket.IO on path `/ws` of the HTTP port: WebSocket first with polling as fallback, CORS as HTTP,
  * and a 1 MiB frame limit. Each engine connection keeps only the `?token=` and the origin, then drops
- * the HTTP request Socket.IO would otherwise hold for the connection's lifetime (~4 KB each; SPEC 7).
- * ScaleOut (src/cluster) plugs in the Redis or node:cluster adapter and sticky sessions.
+ * the HTTP request Socket.IO would otherwise hold for the connection's lifetime (~4 KB each).
+ * ScaleOut plugs in the Redis or node:cluster adapter and sticky sessions.
  */
 export class AppIoAdapter extends IoAdapter {
   private readonly corsOrigins: string[] | boolean;
@@ -85,46 +80,10 @@ export class AppIoAdapter extends IoAdapter {
   }
 
   /**
-   * Nest's default keeps an RxJS pipeline (fromEvent, mergeMap, takeUntil, subscription) alive per
-   * event name per socket: ~1-2 KB each, nine events, for the whole life of every connection. A plain
-   * listener per event does the same work (the callback still runs Nest's guards, pipes, filters and
-   * interceptors; its result is still acked or emitted as a WsResponse), with the per-event
-   * observable only while a call is in flight.
+   * Client events are not Nest message handlers (see ClientCommands): nothing to bind. Nest's default
+   * would still build an RxJS pipeline per socket for the empty handler list.
    */
-  override bindMessageHandlers(
-    client: Parameters<IoAdapter['bindMessageHandlers']>[0],
-    handlers: MessageMappingProperties[],
-    transform: (data: unknown) => Observable<unknown>,
-  ): void {
-    const socket = client as unknown as Socket;
-    for (const { message, callback, isAckHandledManually } of handlers) {
-      socket.on(String(message), (...args: unknown[]) => {
-        const { data, ack } = this.mapPayload(args.length > 1 ? args : args[0]) as {
-          data: unknown;
-          ack?: unknown;
-        };
-        let result$: Observable<unknown>;
-        try {
-          result$ = transform(callback(data, ack));
-        } catch (error) {
-          this.logger.error(error);
-          return;
-        }
-        result$.subscribe({
-          next: (response) => {
-            if (response === null || response === undefined) {
-              return;
-            }
-            const wsResponse = response as { event?: string; data?: unknown };
-            if (wsResponse.event) {
-              socket.emit(wsResponse.event, wsResponse.data);
-            } else if (!isAckHandledManually && typeof ack === 'function') {
-              (ack as (value: unknown) => void)(response);
-            }
-          },
-          error: (error: unknown) => this.logger.error(error),
-        });
-      });
-    }
+  override bindMessageHandlers(): void {
+    // Intentionally empty.
   }
 }

@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { type INestApplicationContext, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { createAdapter as createClusterAdapter } from '@socket.io/cluster-adapter';
 import { createAdapter as createRedisAdapter } from '@socket.io/redis-adapter';
 import { setupWorker } from '@socket.io/sticky';
@@ -8,8 +9,7 @@ import type Redis from 'ioredis';
 import type { Server } from 'socket.io';
 import { RedisConnection } from '../common/redis/redis.module';
 import type { RootConfig } from '../config/configuration';
-import type { CatchUpService } from '../messaging/realtime/catch-up.service';
-import type { AppSocket } from '../messaging/realtime/realtime.types';
+import { REALTIME_EVENTS } from './realtime.events';
 
 /** Channel prefix of the Socket.IO Redis adapter (REDIS_KEY_PREFIX goes in front). */
 export const ADAPTER_CHANNEL = 'socket.io';
@@ -24,9 +24,11 @@ export class ScaleOut {
   private readonly logger = new Logger('ScaleOut');
   private readonly redisUrl: string | undefined;
   private readonly keyPrefix: string;
+  private readonly events: EventEmitter2;
 
-  constructor(private readonly app: INestApplicationContext) {
+  constructor(app: INestApplicationContext) {
     const config = app.get<ConfigService<RootConfig, true>>(ConfigService);
+    this.events = app.get(EventEmitter2);
     this.redisUrl = config.get('redis.url', { infer: true });
     this.keyPrefix = config.get('redis.keyPrefix', { infer: true });
   }
@@ -64,7 +66,7 @@ export class ScaleOut {
 
     // While the subscriber was down, broadcasts from other instances were lost for our sockets.
     // ioredis resubscribes by itself; then push each local socket what it has not confirmed yet
-    // (catch-up from PostgreSQL; clients drop duplicates by id).
+    // (catch-up from PostgreSQL, by every transport; clients drop duplicates by id).
     let lost = false;
     sub.on('end', () => (lost = true));
     sub.on('close', () => (lost = true));
@@ -73,30 +75,9 @@ export class ScaleOut {
         return;
       }
       lost = false;
-      this.catchUpLocalSockets(server);
+      this.logger.log('Redis adapter resubscribed: catching up local connections');
+      this.events.emit(REALTIME_EVENTS.broadcastsResumed);
     });
-  }
-
-  private catchUpLocalSockets(server: Server): void {
-    let catchUp: CatchUpService;
-    try {
-      // Required here, not at the top: this file is loaded by the WebSocket adapter, long before
-      // (and independently of) the messaging modules.
-      type CatchUpModule = typeof import('../messaging/realtime/catch-up.service');
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const mod = require('../messaging/realtime/catch-up.service') as CatchUpModule;
-      catchUp = this.app.get(mod.CatchUpService, { strict: false });
-    } catch {
-      return;
-    }
-    const sockets = [...server.of('/').sockets.values()] as unknown as AppSocket[];
-    if (!sockets.length) {
-      return;
-    }
-    this.logger.log(`Redis adapter resubscribed: catching up ${sockets.length} local socket(s)`);
-    for (const socket of sockets) {
-      void catchUp.deliverPending(socket);
-    }
   }
 }
 

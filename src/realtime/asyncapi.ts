@@ -5,7 +5,7 @@ import {
   SERVER_EVENT_NAMES,
   type ServerToClientEvents,
   WS_PATH,
-} from '../../../libs/contracts/src';
+} from '../../libs/contracts/src';
 
 type Schema = Record<string, unknown>;
 
@@ -82,7 +82,7 @@ interface EventDoc {
   ack?: Schema;
 }
 
-/** Payloads of what clients emit (SPEC section 5), keyed by the contract's event map. */
+/** Payloads of what clients emit (docs/websocket-events.md), keyed by the contract's event map. */
 const clientEvents: Record<keyof ClientToServerEvents, EventDoc> = {
   send_message: {
     summary:

@@ -1,14 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ErrorCode } from '../../../libs/contracts/src';
-import { AppError } from '../../common/errors/app-error';
-import { handshakeInfoOf } from '../../common/ws/socket-io.adapter';
-import { TokenService } from '../../auth/token.service';
+import { mapError } from '../common/errors/error-mapping';
+import { handshakeInfoOf } from './socket-io.adapter';
+import { TokenService } from '../auth/token.service';
 import type { AppSocket } from './realtime.types';
 
 /**
  * Socket.IO middleware: verifies the access token (from `auth.token`, else `?token=`) with the same
  * token service as HTTP, revoked sessions included. A failure rejects the handshake, so the client gets
- * `connect_error` with message `UNAUTHORIZED` and no unauthenticated socket ever connects.
+ * `connect_error` with message `UNAUTHORIZED` and no unauthenticated socket ever connects. When the
+ * token could not be checked (the database is unreachable) the message is `UNAVAILABLE` with
+ * `data.retryAfterMs` instead: the client should retry, not sign the user out.
  */
 @Injectable()
 export class SocketAuthMiddleware {
@@ -20,13 +21,18 @@ export class SocketAuthMiddleware {
     this.authenticate(socket).then(
       () => next(),
       (error: unknown) => {
-        if (!(error instanceof AppError)) {
+        const mapped = mapError(error);
+        const code = mapped.body.code;
+        if (mapped.unexpected) {
           this.logger.error(`Handshake check failed: ${String(error)}`);
         }
-        const refusal = new Error(ErrorCode.UNAUTHORIZED) as Error & { data?: unknown };
+        const refusal = new Error(code) as Error & { data?: unknown };
         refusal.data = {
-          code: ErrorCode.UNAUTHORIZED,
-          message: error instanceof AppError ? error.message : 'Authentication required',
+          code,
+          message: mapped.body.message,
+          ...(mapped.retryAfterSeconds !== undefined
+            ? { retryAfterMs: mapped.retryAfterSeconds * 1000 }
+            : {}),
         };
         next(refusal);
       },

@@ -1,7 +1,8 @@
 import { IsBoolean, IsString, Length } from 'class-validator';
+import type { TypingRequest } from '../../../libs/contracts/src';
 
 /** Socket `typing`: forwarded to the other participants, never stored. */
-export class TypingDto {
+export class TypingDto implements TypingRequest {
   /** A conversation id, a group id, or the peer's user id. */
   @IsString()
   @Length(1, 64)

@@ -1,0 +1,32 @@
+import type { Pool, PoolClient } from 'pg';
+import { AppError } from '../common/errors/app-error';
+
+type ConnectCallback = (
+  error: Error | undefined,
+  client?: PoolClient,
+  release?: () => void,
+) => void;
+
+/**
+ * Bounds the requests waiting for a pool connection. node-postgres queues waiters without limit, so
+ * under overload every request waited until `connectionTimeoutMillis` and then failed; now, once
+ * `maxWaiters` are queued, the next one fails at once with UNAVAILABLE (503 + retry hint) and the
+ * ones already queued keep a bounded wait.
+ */
+export function boundPoolWaiters(pool: Pool, maxWaiters: number): void {
+  const connect = pool.connect.bind(pool) as (callback?: ConnectCallback) => unknown;
+  const saturated = (): boolean =>
+    pool.waitingCount >= maxWaiters && pool.totalCount >= (pool.options.max ?? 10);
+  const patched = (callback?: ConnectCallback): unknown => {
+    if (saturated()) {
+      const error = AppError.unavailable('The database is busy, try again shortly', 1);
+      if (callback) {
+        process.nextTick(() => callback(error));
+        return undefined;
+      }
+      return Promise.reject(error);
+    }
+    return connect(callback);
+  };
+  pool.connect = patched as Pool['connect'];
+}

@@ -1,0 +1,108 @@
+import { Injectable, Logger, type Type } from '@nestjs/common';
+import type { Ack, AckError, ClientEventName } from '../../libs/contracts/src';
+import { mapError } from '../common/errors/error-mapping';
+import { createValidationPipe } from '../common/http/validation';
+import { GroupsService } from '../groups/groups.service';
+import { ConversationSeqDto } from '../messaging/dto/conversation-seq.dto';
+import { SendMessageDto } from '../messaging/dto/send-message.dto';
+import { SyncDto } from '../messaging/dto/sync.dto';
+import { MessagingService } from '../messaging/messaging.service';
+import { SetStatusDto } from '../presence/dto/set-status.dto';
+import { PresenceService } from '../presence/presence.service';
+import { GroupRefDto } from './dto/group-ref.dto';
+import { TypingDto } from './dto/typing.dto';
+import type { RealtimeCaller } from './realtime.types';
+import { TypingService } from './typing.service';
+
+interface ClientCommand {
+  /** The DTO the payload is validated into (the same class the HTTP route uses); none: no payload. */
+  dto: Type<object> | null;
+  run(caller: RealtimeCaller, dto: unknown): Promise<unknown>;
+}
+
+function command<D extends object>(
+  dto: Type<D>,
+  run: (caller: RealtimeCaller, dto: D) => Promise<unknown>,
+): ClientCommand {
+  return { dto, run: (caller, input) => run(caller, input as D) };
+}
+
+/**
+ * Every client event, for every transport (Socket.IO and plain WebSocket): one validation pass into
+ * the same DTO class as the HTTP route, the same service method, and an acknowledgement with the
+ * contract's shape. No Nest per-event pipeline (guards, interceptors, RxJS) runs for sockets.
+ */
+@Injectable()
+export class ClientCommands {
+  private readonly logger = new Logger('ClientCommands');
+  private readonly validation = createValidationPipe();
+  private readonly commands: Record<ClientEventName, ClientCommand>;
+
+  constructor(
+    messaging: MessagingService,
+    groups: GroupsService,
+    presence: PresenceService,
+    typing: TypingService,
+  ) {
+    this.commands = {
+      send_message: command(SendMessageDto, (caller, dto) =>
+        messaging.send(caller.userId, dto, caller.connectionId),
+      ),
+      message_delivered: command(ConversationSeqDto, (caller, dto) =>
+        messaging.markDelivered(caller.userId, dto.conversationID, dto.seq),
+      ),
+      mark_read: command(ConversationSeqDto, async (caller, dto) => {
+        const result = await messaging.markRead(caller.userId, dto.conversationID, dto.seq);
+        return { conversationID: result.conversationID, seq: result.seq };
+      }),
+      typing: command(TypingDto, async (caller, dto) => {
+        await typing.typing(caller, caller.connectionId, dto);
+        return null;
+      }),
+      join_group: command(GroupRefDto, (caller, dto) => groups.join(caller.userId, dto.groupID)),
+      leave_group: command(GroupRefDto, (caller, dto) => groups.leave(caller.userId, dto.groupID)),
+      set_status: command(SetStatusDto, async (caller, dto) => ({
+        status: await presence.setStatus(caller.userId, dto.status),
+      })),
+      sync: command(SyncDto, (caller, dto) =>
+        messaging.sync(caller.userId, dto.conversationID, dto.after, dto.limit ?? 100),
+      ),
+      ping: { dto: null, run: () => Promise.resolve({ timestamp: new Date().toISOString() }) },
+    };
+  }
+
+  /** Runs a client event whose name and shape passed `refuseClientEvent`; never throws. */
+  async execute(
+    caller: RealtimeCaller,
+    event: ClientEventName,
+    payload: unknown,
+  ): Promise<Ack<unknown>> {
+    const handler = this.commands[event];
+    try {
+      const dto: unknown = handler.dto
+        ? await this.validation.transform(payload, { type: 'body', metatype: handler.dto })
+        : payload;
+      return { success: true, data: await handler.run(caller, dto) };
+    } catch (error) {
+      return { success: false, error: this.toAckError(error, event, caller) };
+    }
+  }
+
+  private toAckError(error: unknown, event: string, caller: RealtimeCaller): AckError {
+    const mapped = mapError(error);
+    if (mapped.unexpected) {
+      this.logger.error(
+        { err: error instanceof Error ? error.stack : String(error), event, userId: caller.userId },
+        'Unhandled socket error',
+      );
+    }
+    return {
+      code: mapped.body.code,
+      message: mapped.body.message,
+      ...(mapped.body.details ? { details: mapped.body.details } : {}),
+      ...(mapped.retryAfterSeconds !== undefined
+        ? { retryAfterMs: Math.ceil(mapped.retryAfterSeconds * 1000) }
+        : {}),
+    };
+  }
+}

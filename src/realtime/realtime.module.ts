@@ -1,0 +1,32 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
+import { GroupsModule } from '../groups/groups.module';
+import { MessagingModule } from '../messaging/messaging.module';
+import { PresenceModule } from '../presence/presence.module';
+import { CatchUpService } from './catch-up.service';
+import { ClientCommands } from './client-commands';
+import { RealtimeDelivery } from './delivery';
+import { DeliverySubscriber } from './delivery.subscriber';
+import { SocketAuthMiddleware } from './socket-auth.middleware';
+import { SocketIoGateway } from './socket-io.gateway';
+import { TypingService } from './typing.service';
+
+/**
+ * The realtime edge: transports (Socket.IO; plain WebSocket), socket authentication, the client
+ * command table, delivery of domain events to connections, catch-up and typing. It sits on top of the
+ * feature modules and knows no SQL; no feature module imports it.
+ */
+@Module({
+  imports: [AuthModule, MessagingModule, GroupsModule, PresenceModule],
+  providers: [
+    RealtimeDelivery,
+    SocketAuthMiddleware,
+    TypingService,
+    CatchUpService,
+    ClientCommands,
+    DeliverySubscriber,
+    SocketIoGateway,
+  ],
+  exports: [RealtimeDelivery],
+})
+export class RealtimeModule {}

@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import type { AuthenticatedUser } from '../common/decorators/current-user.decorator';
+import { RateLimitService } from '../common/rate-limit/rate-limit.service';
+import { MessagingService } from '../messaging/messaging.service';
+import { RealtimeDelivery } from './delivery';
+import type { TypingDto } from './dto/typing.dto';
+
+/**
+ * Typing indicators: authorised (the caller must be an active participant), rate limited per
+ * connection, forwarded to the other participants' connections and never stored. Who takes part is
+ * answered from the messaging conversation cache, so a burst of typing costs no queries.
+ */
+@Injectable()
+export class TypingService {
+  constructor(
+    private readonly messaging: MessagingService,
+    private readonly rateLimits: RateLimitService,
+    private readonly delivery: RealtimeDelivery,
+  ) {}
+
+  async typing(user: AuthenticatedUser, connectionId: string, dto: TypingDto): Promise<void> {
+    await this.rateLimits.consume('typing', connectionId);
+    const audience = await this.messaging.activeParticipantIds(user.userId, dto.conversationID);
+    const others = audience.participantIds.filter((id) => id !== user.userId);
+    this.delivery.toUsers(others, 'typing', {
+      conversationID: audience.conversationId,
+      userID: user.userId,
+      isTyping: dto.isTyping,
+    });
+  }
+}

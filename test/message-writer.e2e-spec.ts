@@ -1,0 +1,190 @@
+import { randomUUID } from 'node:crypto';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { expect } from 'expect';
+import { DataSource } from 'typeorm';
+import { AppError } from '../src/common/errors/app-error';
+import { buildDataSourceOptions } from '../src/database/typeorm-options';
+import { MessageWriter, type PendingSend } from '../src/messaging/message-writer.service';
+import { MetricsService } from '../src/metrics/metrics.service';
+import { createTestDatabase } from './utils/test-app';
+
+/** Service-level spec: the group-commit writer against the real, migrated PostgreSQL. */
+describe('MessageWriter', () => {
+  let database: { url: string; drop: () => Promise<void> };
+  let dataSource: DataSource;
+  let realQuery: DataSource['query'];
+  let conversationId: string;
+  let alice: string;
+  let bob: string;
+  /** SQL of the calls that reached post_messages, in order. */
+  let batchSizes: number[];
+
+  const newWriter = (maxQueuedSends = 2_000): MessageWriter =>
+    new MessageWriter(
+      dataSource,
+      new MetricsService(),
+      new ConfigService({ messaging: { maxQueuedSends } }),
+    );
+
+  const send = (overrides: Partial<PendingSend> = {}): PendingSend => ({
+    conversationId,
+    senderId: alice,
+    recipientId: bob,
+    groupId: null,
+    privateGroup: false,
+    content: 'hello',
+    messageType: 'text',
+    clientMessageId: null,
+    ...overrides,
+  });
+
+  /** Fails the next `times` post_messages calls with `error` (the database, not the writer). */
+  const failNext = (times: number, error: Error): void => {
+    let left = times;
+    dataSource.query = (async (sql: string, parameters?: unknown[]) => {
+      if (left > 0 && sql.includes('post_messages')) {
+        left -= 1;
+        throw error;
+      }
+      return realQuery(sql, parameters);
+    }) as DataSource['query'];
+  };
+
+  const stored = async (): Promise<number> =>
+    Number(
+      (
+        await realQuery<{ n: string }[]>(
+          'SELECT count(*) AS n FROM messages WHERE conversation_id = $1',
+          [conversationId],
+        )
+      )[0].n,
+    );
+
+  before(async () => {
+    Logger.overrideLogger(false);
+    database = await createTestDatabase();
+    dataSource = new DataSource({
+      ...buildDataSourceOptions(database.url, 4),
+      migrationsRun: true,
+    });
+    await dataSource.initialize();
+    realQuery = dataSource.query.bind(dataSource);
+  });
+
+  after(async () => {
+    await dataSource.destroy();
+    await database.drop();
+  });
+
+  beforeEach(async () => {
+    dataSource.query = realQuery;
+    batchSizes = [];
+    const spy = realQuery;
+    realQuery = (async (sql: string, parameters?: unknown[]) => {
+      if (sql.includes('post_messages')) {
+        batchSizes.push((parameters?.[0] as unknown[]).length);
+      }
+      return spy(sql, parameters);
+    }) as DataSource['query'];
+    dataSource.query = realQuery;
+    [alice, bob] = [randomUUID(), randomUUID()].sort();
+    await realQuery(
+      `INSERT INTO users (id, username, email, password_hash)
+       VALUES ($1, $3, $5, 'x'), ($2, $4, $6, 'x')`,
+      [
+        alice,
+        bob,
+        `a${alice.slice(0, 8)}`,
+        `b${bob.slice(0, 8)}`,
+        `a${alice}@example.com`,
+        `b${bob}@example.com`,
+      ],
+    );
+    const rows = await realQuery<{ id: string }[]>(
+      `WITH c AS (INSERT INTO conversations (type, user_low, user_high) VALUES ('direct', $1, $2) RETURNING id)
+       INSERT INTO conversation_members (conversation_id, user_id)
+       SELECT c.id, u FROM c, unnest(ARRAY[$1, $2]::uuid[]) u RETURNING conversation_id AS id`,
+      [alice, bob],
+    );
+    conversationId = rows[0].id;
+    realQuery = spy;
+  });
+
+  it('should fail only the send PostgreSQL refuses and store the rest of its batch', async () => {
+    const writer = newWriter();
+    const sends = Array.from({ length: 40 }, (_, i) =>
+      writer.write(
+        send({ content: `m${i}`, clientMessageId: i === 17 ? 'bad\u0000id' : `ok-${i}` }),
+      ),
+    );
+    const results = await Promise.allSettled(sends);
+    const rejected = results.flatMap((r, i) => (r.status === 'rejected' ? [i] : []));
+    expect(rejected).toEqual([17]);
+    expect((results[17] as PromiseRejectedResult).reason).toMatchObject({ code: 'INTERNAL' });
+    expect(await stored()).toBe(39);
+    // Seqs stay in the order sent.
+    const seqs = results.flatMap((r) =>
+      r.status === 'fulfilled' ? [Number(r.value.row.seq)] : [],
+    );
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    // Split, not one statement per send: the bad one ends alone in a few halvings.
+    expect(batchSizes[0]).toBe(40);
+    expect(batchSizes).toContain(1);
+    expect(batchSizes.length).toBeLessThan(20);
+  });
+
+  for (const code of ['23505', '40P01']) {
+    it(`should retry a batch that failed with ${code} and store each send once`, async () => {
+      const writer = newWriter();
+      failNext(1, Object.assign(new Error(`simulated ${code}`), { code }));
+      const results = await Promise.all(
+        [1, 2, 3].map((i) => writer.write(send({ clientMessageId: `retry-${code}-${i}` }))),
+      );
+      expect(results.map((r) => r.replay)).toEqual([false, false, false]);
+      expect(await stored()).toBe(3);
+    });
+  }
+
+  it('should answer UNAVAILABLE to the whole batch when the database is unreachable, without splitting', async () => {
+    const writer = newWriter();
+    failNext(1, Object.assign(new Error('terminating connection'), { code: '57P01' }));
+    const results = await Promise.allSettled([1, 2, 3, 4].map(() => writer.write(send())));
+    for (const result of results) {
+      expect(result.status).toBe('rejected');
+      expect((result as PromiseRejectedResult).reason).toBeInstanceOf(AppError);
+      expect((result as PromiseRejectedResult).reason).toMatchObject({ code: 'UNAVAILABLE' });
+    }
+    expect(await stored()).toBe(0);
+    expect(writer.queued).toBe(0);
+  });
+
+  it('should refuse sends beyond its bound at once with UNAVAILABLE and accept again once settled', async () => {
+    const writer = newWriter(3);
+    const results = await Promise.allSettled([1, 2, 3, 4, 5].map(() => writer.write(send())));
+    expect(results.map((r) => r.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'rejected',
+    ]);
+    expect((results[4] as PromiseRejectedResult).reason).toMatchObject({
+      code: 'UNAVAILABLE',
+      retryAfterSeconds: 1,
+    });
+    expect(writer.queued).toBe(0);
+    await writer.write(send());
+    expect(await stored()).toBe(4);
+  });
+
+  it('should commit what is queued at shutdown and refuse later sends with UNAVAILABLE', async () => {
+    const writer = newWriter();
+    const sends = Array.from({ length: 25 }, (_, i) => writer.write(send({ content: `d${i}` })));
+    await writer.beforeApplicationShutdown();
+    expect((await Promise.all(sends)).length).toBe(25);
+    expect(await stored()).toBe(25);
+    await expect(writer.write(send())).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
+});

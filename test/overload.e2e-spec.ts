@@ -1,0 +1,192 @@
+import { after, before, describe, it } from 'node:test';
+import { expect } from 'expect';
+import { DataSource } from 'typeorm';
+import type { Message } from '../libs/contracts/src';
+import { closeAll } from './realtime-helpers';
+import { registerUser, type RegisteredUser } from './utils/factories';
+import { createTestApp, type TestApp } from './utils/test-app';
+import { connectSocket, emitWithAck, type TestSocket } from './utils/ws-client';
+
+/** Counts the statements that create direct conversations (one per new pair is the goal). */
+function countConversationCreations(app: TestApp): { count: number } {
+  const dataSource = app.app.get(DataSource);
+  const query = dataSource.query.bind(dataSource);
+  const counter = { count: 0 };
+  dataSource.query = ((sql: string, parameters?: unknown[]) => {
+    if (sql.includes('INSERT INTO conversations')) {
+      counter.count += 1;
+    }
+    return query(sql, parameters);
+  }) as DataSource['query'];
+  return counter;
+}
+
+describe('cold start: a burst of first sends for many new pairs', () => {
+  let app: TestApp;
+  let users: RegisteredUser[];
+
+  before(async () => {
+    app = await createTestApp();
+    users = [];
+    for (let i = 0; i < 16; i += 1) {
+      users.push(await registerUser(app, `cold${i}`));
+    }
+  });
+
+  after(async () => {
+    await app.close();
+  });
+
+  it('should create one conversation per pair, resolved once per pair, and ack every send', async () => {
+    const creations = countConversationCreations(app);
+    // Every user writes to every other at once, both directions and 2 messages each: 480 sends
+    // over 120 new pairs, all on a cold cache.
+    const sends: { from: RegisteredUser; to: RegisteredUser; tag: string }[] = [];
+    for (const from of users) {
+      for (const to of users) {
+        if (from !== to) {
+          sends.push(
+            { from, to, tag: `${from.id}>${to.id}#1` },
+            { from, to, tag: `${from.id}>${to.id}#2` },
+          );
+        }
+      }
+    }
+    const started = Date.now();
+    const responses = await Promise.all(
+      sends.map(({ from, to, tag }) =>
+        app
+          .http()
+          .post('/api/messages/send')
+          .set('Authorization', from.auth)
+          .send({ recipientID: to.id, content: tag, clientMessageID: tag.slice(-40) }),
+      ),
+    );
+    expect(responses.map((r) => r.status).filter((s) => s !== 201)).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    const pairs = (users.length * (users.length - 1)) / 2;
+    expect(creations.count).toBe(pairs);
+    const dataSource = app.app.get(DataSource);
+    const [conversations] = await dataSource.query<{ n: string }[]>(
+      `SELECT count(*) AS n FROM conversations WHERE type = 'direct'`,
+    );
+    expect(Number(conversations.n)).toBe(pairs);
+    const [members] = await dataSource.query<{ n: string }[]>(
+      `SELECT count(*) AS n FROM conversation_members`,
+    );
+    expect(Number(members.n)).toBe(pairs * 2);
+    const [messages] = await dataSource.query<{ n: string }[]>(
+      `SELECT count(*) AS n FROM messages`,
+    );
+    expect(Number(messages.n)).toBe(sends.length);
+  });
+
+  it('should answer a send to a user that does not exist with 404 and create nothing', async () => {
+    const response = await app
+      .http()
+      .post('/api/messages/send')
+      .set('Authorization', users[0].auth)
+      .send({ recipientID: '00000000-0000-4000-8000-000000000000', content: 'nobody' });
+    expect(response.status).toBe(404);
+    const [row] = await app.app
+      .get(DataSource)
+      .query<{ n: string }[]>(
+        `SELECT count(*) AS n FROM conversations WHERE user_low = '00000000-0000-4000-8000-000000000000' OR user_high = '00000000-0000-4000-8000-000000000000'`,
+      );
+    expect(Number(row.n)).toBe(0);
+  });
+
+  it('should refuse a clientMessageID with a NUL or a lone surrogate with 400', async () => {
+    for (const clientMessageID of ['bad\u0000id', 'bad\ud800id']) {
+      const response = await app
+        .http()
+        .post('/api/messages/send')
+        .set('Authorization', users[0].auth)
+        .send({ recipientID: users[1].id, content: 'x', clientMessageID });
+      expect(response.status).toBe(400);
+      expect(response.body.error.code).toBe('VALIDATION_FAILED');
+    }
+  });
+});
+
+describe('overload: a small send queue sheds the excess at once', () => {
+  let app: TestApp;
+  let senders: RegisteredUser[];
+  let recipient: RegisteredUser;
+  const sockets: TestSocket[] = [];
+
+  before(async () => {
+    app = await createTestApp({ env: { MESSAGE_QUEUE_LIMIT: '4' } });
+    recipient = await registerUser(app, 'inbox');
+    senders = [];
+    for (let i = 0; i < 4; i += 1) {
+      senders.push(await registerUser(app, `shed${i}`));
+    }
+  });
+
+  after(async () => {
+    closeAll(...sockets);
+    await app.close();
+  });
+
+  it('should answer what exceeds the bound with UNAVAILABLE and a retry hint, and store and deliver every acked send', async () => {
+    const inbox = await connectSocket(app.baseUrl, recipient.accessToken);
+    sockets.push(inbox);
+    const received = new Set<string>();
+    inbox.on('message', (message: Message) => received.add(message.id));
+    const senderSockets = await Promise.all(
+      senders.map((s) => connectSocket(app.baseUrl, s.accessToken)),
+    );
+    sockets.push(...senderSockets);
+    // Warm the pairs so the burst measures the writer, not conversation creation.
+    await Promise.all(
+      senderSockets.map((socket) =>
+        emitWithAck(socket, 'send_message', { recipientID: recipient.id, content: 'warm' }),
+      ),
+    );
+    const started = Date.now();
+    const acks = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        emitWithAck<Message>(senderSockets[i % senderSockets.length], 'send_message', {
+          recipientID: recipient.id,
+          content: `burst ${i}`,
+        }).then((ack) => ({ ack, at: Date.now() - started })),
+      ),
+    );
+    const accepted = acks.filter((a) => a.ack.success);
+    const shed = acks.filter((a) => !a.ack.success);
+    expect(accepted.length).toBeGreaterThan(0);
+    expect(shed.length).toBeGreaterThan(0);
+    for (const { ack } of shed) {
+      expect(ack.error).toMatchObject({ code: 'UNAVAILABLE', retryAfterMs: 1000 });
+    }
+    const storedIds = await app.app
+      .get(DataSource)
+      .query<{ id: string }[]>(`SELECT id FROM messages WHERE content LIKE 'burst %'`);
+    expect(new Set(storedIds.map((row) => row.id))).toEqual(
+      new Set(accepted.map((a) => (a.ack.data as Message).id)),
+    );
+    // Delivered: a round trip on the inbox after the acks means every push has arrived.
+    await emitWithAck(inbox, 'ping');
+    for (const { ack } of accepted) {
+      expect(received.has((ack.data as Message).id)).toBe(true);
+    }
+  });
+
+  it('should answer an HTTP send over the bound with 503 and Retry-After', async () => {
+    const responses = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        app
+          .http()
+          .post('/api/messages/send')
+          .set('Authorization', senders[i % senders.length].auth)
+          .send({ recipientID: recipient.id, content: `http ${i}` }),
+      ),
+    );
+    const statuses = new Set(responses.map((r) => r.status));
+    expect([...statuses].sort()).toEqual([201, 503]);
+    const refused = responses.find((r) => r.status === 503)!;
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(refused.body).toMatchObject({ success: false, error: { code: 'UNAVAILABLE' } });
+  });
+});
