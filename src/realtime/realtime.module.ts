@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { BlocksModule } from '../blocks/blocks.module';
 import { GroupsModule } from '../groups/groups.module';
 import { MessagingModule } from '../messaging/messaging.module';
 import { PresenceModule } from '../presence/presence.module';
@@ -17,7 +18,7 @@ import { TypingService } from './typing.service';
  * feature modules and knows no SQL; no feature module imports it.
  */
 @Module({
-  imports: [AuthModule, MessagingModule, GroupsModule, PresenceModule],
+  imports: [AuthModule, MessagingModule, GroupsModule, PresenceModule, BlocksModule],
   providers: [
     RealtimeDelivery,
     SocketAuthMiddleware,
