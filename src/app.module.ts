@@ -83,11 +83,12 @@ import { UsersModule } from './users/users.module';
     RedisModule,
     RateLimitModule,
     MetricsModule,
+    // First of the feature modules (AuthModule imports UsersModule): routes register in module
+    // order, and `GET /api/users/blocked` must come before `GET /api/users/:userID`.
+    BlocksModule,
     DatabaseModule,
     HealthModule,
     AuthModule,
-    // Before UsersModule: `GET /api/users/blocked` must be routed before `GET /api/users/:userID`.
-    BlocksModule,
     UsersModule,
     GroupsModule,
     MessagingModule,
