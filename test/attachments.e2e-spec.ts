@@ -7,10 +7,11 @@ import { expect } from 'expect';
 import sharp from 'sharp';
 import type { Message } from '../libs/contracts/src';
 import { AttachmentsService } from '../src/attachments/attachments.service';
-import { createGroup, joinGroup, sendHttp } from './realtime-helpers';
+import { closeAll, createGroup, joinGroup, sendHttp } from './realtime-helpers';
 import { getBytes, makePng, streamUpload, upload, uploadOk } from './utils/attachments';
 import { registerUser, type RegisteredUser } from './utils/factories';
 import { createTestApp, type TestApp } from './utils/test-app';
+import { connectSocket, emitWithAck, waitForEvent } from './utils/ws-client';
 
 const MAX = 25 * 1024 * 1024;
 
@@ -120,6 +121,31 @@ describe('attachments', () => {
       image2.id,
       other.id,
     ]);
+  });
+
+  it('should send attachments over the socket and push them with the message', async () => {
+    const file = await uploadOk(app, alice, png, 'live.png');
+    const a = await connectSocket(app.baseUrl, alice.accessToken);
+    const b = await connectSocket(app.baseUrl, bob.accessToken);
+    try {
+      const pushed = waitForEvent<Message>(b, 'message', (m) =>
+        m.attachments.some((x) => x.id === file.id),
+      );
+      const ack = await emitWithAck<Message>(a, 'send_message', {
+        recipientID: bob.id,
+        attachmentIDs: [file.id],
+      });
+      expect(ack.success).toBe(true);
+      expect(ack.data?.attachments.map((x) => x.id)).toEqual([file.id]);
+      expect((await pushed).attachments).toEqual(ack.data?.attachments);
+      const refused = await emitWithAck(b, 'send_message', {
+        recipientID: alice.id,
+        attachmentIDs: [file.id],
+      });
+      expect(refused.error?.code).toBe('VALIDATION_FAILED');
+    } finally {
+      closeAll(a, b);
+    }
   });
 
   it("should refuse another user's upload, an attached upload, too many and empty messages", async () => {
