@@ -33,7 +33,9 @@ function send(response: Response, download: Download): void {
   }
 }
 
-const BINARY = { schema: { type: 'string', format: 'binary' } };
+// maxLength: the largest ATTACHMENT_MAX_BYTES accepts; thumbnails are a few hundred KB at most.
+const BINARY = { schema: { type: 'string', format: 'binary', maxLength: 5 * 1024 ** 3 } };
+const THUMBNAIL = { schema: { type: 'string', format: 'binary', maxLength: 1024 * 1024 } };
 
 @ApiTags('attachments')
 @ApiBearerAuth()
@@ -100,7 +102,7 @@ export class AttachmentsController {
       'an image, and for images too large to decode safely.',
   })
   @ApiProduces('image/webp')
-  @ApiResponse({ status: 200, description: 'The thumbnail', content: { 'image/webp': BINARY } })
+  @ApiResponse({ status: 200, description: 'The thumbnail', content: { 'image/webp': THUMBNAIL } })
   @ApiErrors(ErrorCode.UNAUTHORIZED, ErrorCode.NOT_FOUND, ErrorCode.RATE_LIMITED)
   async thumbnail(
     @CurrentUser() caller: AuthenticatedUser,

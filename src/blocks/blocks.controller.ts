@@ -6,7 +6,7 @@ import { ErrorCode } from '../common/errors/app-error';
 import { ApiErrors, ApiSuccess } from '../common/http/api-docs';
 import { uuidPipe } from '../common/http/uuid-pipe';
 import { PublicUserDto } from '../users/dto/user.dto';
-import { BlocksService } from './blocks.service';
+import { BlocksService, MAX_LISTED_BLOCKS } from './blocks.service';
 
 @ApiTags('users')
 @ApiBearerAuth()
@@ -15,8 +15,11 @@ export class BlocksController {
   constructor(private readonly blocks: BlocksService) {}
 
   @Get('blocked')
-  @ApiOperation({ summary: 'The public profiles the caller has blocked, most recent first' })
-  @ApiSuccess(PublicUserDto, { isArray: true })
+  @ApiOperation({
+    summary: 'The public profiles the caller has blocked, most recent first',
+    description: `At most ${MAX_LISTED_BLOCKS}.`,
+  })
+  @ApiSuccess(PublicUserDto, { isArray: true, maxItems: MAX_LISTED_BLOCKS })
   @ApiErrors(ErrorCode.UNAUTHORIZED)
   async blocked(@CurrentUser() caller: AuthenticatedUser): Promise<PublicUser[]> {
     return this.blocks.listBlocked(caller.userId);

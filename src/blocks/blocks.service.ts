@@ -11,6 +11,8 @@ import { BlocksRepository } from './blocks.repository';
  */
 const CACHE_TTL_MS = 5_000;
 const MAX_ENTRIES = 100_000;
+/** `GET /api/users/blocked` lists at most this many (the most recent). */
+export const MAX_LISTED_BLOCKS = 1_000;
 
 interface Expiring<T> {
   value: T;
@@ -48,7 +50,7 @@ export class BlocksService {
 
   /** The public profiles the caller blocks, most recent first. */
   async listBlocked(callerId: string): Promise<PublicUser[]> {
-    const ids = await this.repository.blockedIds(callerId);
+    const ids = (await this.repository.blockedIds(callerId)).slice(0, MAX_LISTED_BLOCKS);
     const users = await this.users.findByIds(ids);
     const byId = new Map(users.map((user) => [user.id, user]));
     return this.users.toPublicUsers(ids.flatMap((id) => byId.get(id) ?? []));

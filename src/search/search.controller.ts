@@ -24,7 +24,7 @@ export class SearchController {
       'to when they left); never deleted messages, never messages from users the caller blocks. Newest first; ' +
       'pass pagination.nextCursor as `cursor` for the next page.',
   })
-  @ApiSuccess(MessageDto, { isArray: true, paginated: true })
+  @ApiSuccess(MessageDto, { isArray: true, paginated: true, maxItems: 100 })
   @ApiErrors(ErrorCode.UNAUTHORIZED, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND)
   async find(
     @CurrentUser() caller: AuthenticatedUser,

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 /** An attachment as a message carries it. */
 export class MessageAttachmentDto {
-  /** @example 1b4e28ba-2fa1-4d3b-a3f5-ef19b5a7633b */
+  @ApiProperty({ format: 'uuid', maxLength: 36, example: '1b4e28ba-2fa1-4d3b-a3f5-ef19b5a7633b' })
   id!: string;
   /** The uploader's file name, for display only. @example holiday.png */
   @ApiProperty({ maxLength: 255, example: 'holiday.png' })
@@ -30,7 +30,8 @@ export class UploadAttachmentDto {
   @ApiProperty({
     type: 'string',
     format: 'binary',
-    description: 'The file (one part, named "file")',
+    maxLength: 5 * 1024 ** 3,
+    description: 'The file (one part, named "file"); at most ATTACHMENT_MAX_BYTES (default 25 MiB)',
   })
   file!: unknown;
 }
