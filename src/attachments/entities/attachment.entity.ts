@@ -1,4 +1,14 @@
-import { Check, Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryColumn,
+} from 'typeorm';
+import { UserEntity } from '../../users/entities/user.entity';
 import { bigintToNumber } from '../../database/transformers';
 
 /**
@@ -15,6 +25,10 @@ export class AttachmentEntity {
 
   @Column({ name: 'uploader_id', type: 'uuid' })
   uploaderId!: string;
+
+  @ManyToOne(() => UserEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'uploader_id', foreignKeyConstraintName: 'FK_attachments_uploader' })
+  uploader?: UserEntity;
 
   @Column({ name: 'message_id', type: 'uuid', nullable: true })
   messageId!: string | null;
