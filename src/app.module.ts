@@ -19,6 +19,7 @@ import { validateEnv } from './config/env.schema';
 import { DatabaseModule } from './database/database.module';
 import { GroupsModule } from './groups/groups.module';
 import { HealthModule } from './health/health.module';
+import { MessageLifecycleModule } from './messaging/lifecycle/lifecycle.module';
 import { MessagingModule } from './messaging/messaging.module';
 import { SearchModule } from './search/search.module';
 import { RealtimeModule } from './realtime/realtime.module';
@@ -94,6 +95,7 @@ import { UsersModule } from './users/users.module';
     MessagingModule,
     AttachmentsModule,
     SearchModule,
+    MessageLifecycleModule,
     PresenceModule,
     RealtimeModule,
   ],

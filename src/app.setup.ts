@@ -6,7 +6,12 @@ import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
-import { answerClientErrors, envelopeFinalHandler, jsonBodiesOnly } from './common/http/http-edges';
+import {
+  answerClientErrors,
+  envelopeFinalHandler,
+  jsonBodiesOnly,
+  limitSlowRequests,
+} from './common/http/http-edges';
 import { hardenOpenApiDocument } from './common/http/openapi-hardening';
 import { requestIdOf } from './common/http/request-id';
 import { UndeclaredInputGuard } from './common/http/undeclared-input.guard';
@@ -68,6 +73,7 @@ export function configureApp(app: NestExpressApplication): void {
   app.useGlobalGuards(new UndeclaredInputGuard());
   envelopeFinalHandler(app.getHttpAdapter().getInstance());
   answerClientErrors(app.getHttpServer());
+  limitSlowRequests(app.getHttpServer());
   app.setGlobalPrefix(API_PREFIX, { exclude: API_PREFIX_EXCLUDE });
   const asyncApi = buildAsyncApiDocument();
   // The Socket.IO contract, beside the OpenAPI one (registered before Swagger's /docs routes).

@@ -347,6 +347,19 @@ describe('attachments', () => {
     expect((await getBytes(app, bob, `/api/attachments/${sent.id}`)).status).toBe(200);
   });
 
+  it('should remove the files when the message is deleted', async () => {
+    const file = await uploadOk(app, alice, png, 'deleted.png');
+    const message = await sendHttp(app, alice, { recipientID: bob.id, attachmentIDs: [file.id] });
+    await app
+      .http()
+      .delete(`/api/messages/${message.id}`)
+      .set('Authorization', alice.auth)
+      .expect(204);
+    expect(existsSync(fileOnDisk(file.id))).toBe(false);
+    expect((await getBytes(app, bob, `/api/attachments/${file.id}`)).status).toBe(404);
+    expect((await getBytes(app, alice, `/api/attachments/${file.id}`)).status).toBe(404);
+  });
+
   it("should remove a message's files when the lifecycle deletes the message", async () => {
     const file = await uploadOk(app, alice, png, 'gone.png');
     const message = await sendHttp(app, alice, { recipientID: bob.id, attachmentIDs: [file.id] });

@@ -802,6 +802,12 @@ describe('auth', () => {
           'GET /api/users',
           'GET /api/users/{userID}',
           'GET /api/users/{userID}/status',
+          'PATCH /api/messages/{messageID}',
+          'DELETE /api/messages/{messageID}',
+          'PUT /api/messages/{messageID}/reactions/{emoji}',
+          'DELETE /api/messages/{messageID}/reactions/{emoji}',
+          'GET /api/messages/{messageID}/replies',
+          'GET /api/conversations/{conversationID}/changes',
         ]),
       );
     });

@@ -8,6 +8,7 @@ import request from 'supertest';
 import type { Message } from '../libs/contracts/src';
 import { registerUser, type RegisteredUser } from './utils/factories';
 import { freePort, until } from './utils/instances';
+import { PlainWsClient } from './utils/plain-ws-client';
 import { TEST_JWT_SECRET, type TestApp } from './utils/test-app';
 import { connectSocket, emitWithAck, waitForEvent, type TestSocket } from './utils/ws-client';
 
@@ -21,6 +22,7 @@ describe('WORKERS=2 (node:cluster) on the embedded PostgreSQL', () => {
   let exited: Promise<number | null>;
   let app: TestApp;
   const sockets: TestSocket[] = [];
+  const plains: PlainWsClient[] = [];
 
   before(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'messaging-cluster-'));
@@ -61,6 +63,7 @@ describe('WORKERS=2 (node:cluster) on the embedded PostgreSQL', () => {
 
   after(() => {
     sockets.forEach((socket) => socket.close());
+    plains.forEach((client) => client.close());
     if (child.exitCode === null) {
       child.kill('SIGKILL');
     }
@@ -120,6 +123,21 @@ describe('WORKERS=2 (node:cluster) on the embedded PostgreSQL', () => {
       .set('Authorization', alice.auth)
       .expect(200);
     expect(status.body.data.status).toBe('online');
+  });
+
+  it('should deliver to plain WebSocket connections on every worker', async () => {
+    const alice = await registerUser(app, 'alice');
+    const bob = await registerUser(app, 'bob');
+    // Round-robin: four connections land on both workers.
+    const bobs = await Promise.all(
+      [0, 1, 2, 3].map(() => PlainWsClient.connect(baseUrl, bob.accessToken)),
+    );
+    const sender = await PlainWsClient.connect(baseUrl, alice.accessToken);
+    plains.push(...bobs, sender);
+    const ack = await sender.request('send_message', { recipientID: bob.id, content: 'plain' });
+    expect(ack.success).toBe(true);
+    const id = (ack.data as Message).id;
+    await Promise.all(bobs.map((c) => c.event('message', (m) => (m as Message).id === id)));
   });
 
   it('should stop the workers and the embedded database and exit 0 on SIGTERM', async () => {

@@ -37,6 +37,7 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 interface Started {
   child: ChildProcess;
   output: () => string;
+  stdout: () => string;
   stderr: () => string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
@@ -50,7 +51,7 @@ function start(env: NodeJS.ProcessEnv, cwd: string): Started {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  return { child, output: () => out + err, stderr: () => err, exited };
+  return { child, output: () => out + err, stdout: () => out, stderr: () => err, exited };
 }
 
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -148,6 +149,19 @@ describe('npm start (embedded PostgreSQL, no DATABASE_URL)', () => {
     expect(existsSync(path.join(dataDir, 'jwt-secret'))).toBe(true);
     expect(started.output()).toContain('JWT_SECRET is not set');
     expect(started.output()).not.toContain(password);
+    // Logs are JSON from the first line on, start-up lines included (README: Operations).
+    const notJson = started
+      .stdout()
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .filter((line) => {
+        try {
+          return typeof JSON.parse(line) !== 'object';
+        } catch {
+          return true;
+        }
+      });
+    expect(notJson).toEqual([]);
 
     started.child.kill('SIGTERM');
     const exit = await within(started.exited, EXIT_DEADLINE_MS, 'shutdown after SIGTERM');

@@ -181,6 +181,7 @@ describe('group messages over REST', () => {
       unreadCount: 4,
       lastReadSeq: 0,
       lastSeq: 4,
+      mentionCount: 0,
     });
     const mine = await app
       .http()

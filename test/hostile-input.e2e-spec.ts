@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { JwtService } from '@nestjs/jwt';
 import { expect } from 'expect';
+import { CLIENT_EVENT_NAMES } from '../libs/contracts/src';
 import { connectSocket, emitWithAck } from './utils/ws-client';
 import { registerUser, type RegisteredUser } from './utils/factories';
 import { createTestApp, TEST_JWT_SECRET, type TestApp } from './utils/test-app';
@@ -103,7 +104,7 @@ describe('hostile input', () => {
       for (const [path, raw] of [
         ['/api/groups', `{"name":${nested(2_000)}}`],
         ['/api/messages/send', `{"recipientID":"${bob.id}","content":${nested(2_000)}}`],
-        ['/api/users/login', `{"username":${nested(5_000)},"password":"x"}`],
+        ['/api/users/login', `{"username":${nested(30_000)},"password":"x"}`],
       ]) {
         const response = await postJson(path, raw, alice.auth);
         expectError(response, 400, 'VALIDATION_FAILED');
@@ -324,13 +325,15 @@ describe('hostile input', () => {
         .type('form')
         .send(`username=${alice.username}&password=${alice.password}`);
       expectError(form, 400, 'VALIDATION_FAILED', 'Content-Type');
-      const join = await app
-        .http()
-        .post('/api/groups')
-        .set('Authorization', alice.auth)
-        .set('Content-Type', 'text/plain')
-        .send('{"name":"as text"}');
-      expectError(join, 400, 'VALIDATION_FAILED', 'Content-Type');
+      for (const type of ['text/plain', 'application/merge-patch+json', 'application/x-ndjson']) {
+        const response = await app
+          .http()
+          .post(`/api/conversations/${bob.id}/read`)
+          .set('Authorization', alice.auth)
+          .set('Content-Type', type)
+          .send('{"seq":1}');
+        expectError(response, 400, 'VALIDATION_FAILED', 'Content-Type');
+      }
     });
   });
 
@@ -379,6 +382,14 @@ describe('hostile input', () => {
         .post('/api/auth/refresh')
         .send({ refreshToken: victim.refreshToken });
       expect(refreshed.status).toBe(200);
+    });
+
+    it('should refuse hostile handshake tokens with UNAUTHORIZED', async () => {
+      for (const token of [{ a: 1 }, [alice.accessToken], 'x'.repeat(20_000), 'a\ud800', 7]) {
+        await expect(connectSocket(app.baseUrl, token as unknown as string)).rejects.toThrow(
+          'UNAUTHORIZED',
+        );
+      }
     });
 
     it('should refuse a correctly signed access token that has no exp', async () => {
@@ -494,6 +505,53 @@ describe('hostile input', () => {
             expect(response.status).toBeGreaterThanOrEqual(400);
           }
         }
+      }
+    });
+  });
+
+  describe('every socket event against hostile payloads', () => {
+    it('should answer every client event with an error ack, never INTERNAL, and keep serving', async () => {
+      let deep: unknown = bob.id;
+      for (let level = 0; level < 30; level += 1) {
+        deep = { conversationID: deep };
+      }
+      const payloads: unknown[] = [
+        null,
+        'text',
+        42,
+        [],
+        [bob.id],
+        { conversationID: '\u0000', groupID: '\u0000', seq: 1, after: 0 },
+        { conversationID: 'a\ud800', seq: 1, after: 0, isTyping: true },
+        { conversationID: bob.id, seq: 1e19, after: 1e19, isTyping: true },
+        { conversationID: bob.id, seq: -1, after: -1, limit: 0, isTyping: 'yes' },
+        { conversationID: 'A'.repeat(5_000), seq: 1, after: 0 },
+        { groupID: '00000000-0000-0000-0000-000000000000' },
+        { groupID: { $ne: null } },
+        { status: 'offline\u0000' },
+        { recipientID: alice.id, content: 'to myself' },
+        deep,
+      ];
+      const socket = await connectSocket(app.baseUrl, alice.accessToken);
+      try {
+        for (const event of CLIENT_EVENT_NAMES) {
+          for (const payload of payloads) {
+            const ack = await emitWithAck(socket, event, payload);
+            const label = `${event} ${JSON.stringify(payload)?.slice(0, 60)}`;
+            if (event === 'ping') {
+              expect({ label, success: ack.success }).toEqual({ label, success: true });
+              continue;
+            }
+            expect({
+              label,
+              success: ack.success,
+              internal: ack.error?.code === 'INTERNAL',
+            }).toEqual({ label, success: false, internal: false });
+          }
+        }
+        expect((await emitWithAck(socket, 'ping')).success).toBe(true);
+      } finally {
+        socket.close();
       }
     });
   });

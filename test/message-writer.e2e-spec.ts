@@ -3,6 +3,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { expect } from 'expect';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { AppError } from '../src/common/errors/app-error';
 import { buildDataSourceOptions } from '../src/database/typeorm-options';
@@ -21,11 +22,11 @@ describe('MessageWriter', () => {
   /** SQL of the calls that reached post_messages, in order. */
   let batchSizes: number[];
 
-  const newWriter = (maxQueuedSends = 2_000): MessageWriter =>
+  const newWriter = (maxQueuedSends = 2_000, maxQueueWaitMs = 0): MessageWriter =>
     new MessageWriter(
       dataSource,
       new MetricsService(),
-      new ConfigService({ messaging: { maxQueuedSends } }),
+      new ConfigService({ messaging: { maxQueuedSends, maxQueueWaitMs } }),
     );
 
   const send = (overrides: Partial<PendingSend> = {}): PendingSend => ({
@@ -177,6 +178,28 @@ describe('MessageWriter', () => {
     expect(writer.queued).toBe(0);
     await writer.write(send());
     expect(await stored()).toBe(4);
+  });
+
+  it('should refuse sends at once while the oldest queued send has waited past the age bound', async () => {
+    const writer = newWriter(2_000, 50);
+    // A slow database: the conversation's row is locked, so the first batch waits.
+    const locker = new Client({ connectionString: database.url });
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query('SELECT id FROM conversations WHERE id = $1 FOR UPDATE', [conversationId]);
+    const first = writer.write(send({ content: 'first' }));
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = writer.write(send({ content: 'second' }));
+    // Time itself is the condition here: let the queued send age past the bound.
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    await expect(writer.write(send({ content: 'third' }))).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+    });
+    await locker.query('COMMIT');
+    await locker.end();
+    await Promise.all([first, second]);
+    expect(await stored()).toBe(2);
   });
 
   it('should commit what is queued at shutdown and refuse later sends with UNAVAILABLE', async () => {

@@ -295,7 +295,7 @@ describe('direct messages over REST', () => {
       .expect(200);
     expect(unread.body.data.total).toBe(3);
     expect(unread.body.data.conversations).toEqual([
-      { conversationID, unreadCount: 3, lastReadSeq: 0, lastSeq: 3 },
+      { conversationID, unreadCount: 3, lastReadSeq: 0, lastSeq: 3, mentionCount: 0 },
     ]);
     const senderUnread = await app
       .http()

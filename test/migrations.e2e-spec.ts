@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import { expect } from 'expect';
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
 import { runMigrationsLocked } from '../src/database/migrate';
 import { buildDataSourceOptions, MIGRATIONS } from '../src/database/typeorm-options';
 import { createTestDatabase } from './utils/test-app';
@@ -44,6 +45,33 @@ describe('migrations', () => {
       );
     } finally {
       await client.end();
+    }
+  });
+
+  it('should revert every migration down to an empty schema and apply them all again', async () => {
+    const options = buildDataSourceOptions(database.url, 2);
+    await runMigrationsLocked(options);
+    const dataSource = new DataSource({ ...options, migrationsRun: false });
+    await dataSource.initialize();
+    try {
+      for (let i = 0; i < MIGRATIONS.length; i += 1) {
+        await dataSource.undoLastMigration({ transaction: 'each' });
+      }
+      const left = await dataSource.query<{ tablename: string }[]>(
+        // TypeORM's own bookkeeping: `migrations`, and `typeorm_metadata`, which it creates itself
+        // before migrating once an entity declares a generated column (messages.content_tsv).
+        `SELECT tablename FROM pg_tables
+          WHERE schemaname = 'public' AND tablename NOT IN ('migrations', 'typeorm_metadata')`,
+      );
+      expect(left).toEqual([]);
+      await dataSource.runMigrations({ transaction: 'each' });
+      const versions = await dataSource.query<{ column_name: string }[]>(
+        `SELECT column_name FROM information_schema.columns
+          WHERE table_name = 'messages' AND column_name IN ('version', 'mentions') ORDER BY 1`,
+      );
+      expect(versions.map((row) => row.column_name)).toEqual(['mentions', 'version']);
+    } finally {
+      await dataSource.destroy();
     }
   });
 });

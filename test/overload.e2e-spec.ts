@@ -1,9 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import { expect } from 'expect';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import type { Message } from '../libs/contracts/src';
 import { closeAll } from './realtime-helpers';
 import { registerUser, type RegisteredUser } from './utils/factories';
+import { until } from './utils/instances';
 import { createTestApp, type TestApp } from './utils/test-app';
 import { connectSocket, emitWithAck, type TestSocket } from './utils/ws-client';
 
@@ -96,6 +98,16 @@ describe('cold start: a burst of first sends for many new pairs', () => {
     expect(Number(row.n)).toBe(0);
   });
 
+  it('should run the app pool under the statement, lock and idle-in-transaction timeouts', async () => {
+    const [row] = await app.app
+      .get(DataSource)
+      .query<{ statement: string; lock: string; idle: string }[]>(
+        `SELECT current_setting('statement_timeout') AS statement, current_setting('lock_timeout') AS lock,
+                current_setting('idle_in_transaction_session_timeout') AS idle`,
+      );
+    expect(row).toEqual({ statement: '15s', lock: '5s', idle: '1min' });
+  });
+
   it('should refuse a clientMessageID with a NUL or a lone surrogate with 400', async () => {
     for (const clientMessageID of ['bad\u0000id', 'bad\ud800id']) {
       const response = await app
@@ -109,6 +121,21 @@ describe('cold start: a burst of first sends for many new pairs', () => {
   });
 });
 
+/**
+ * Holds the rows of these conversations locked (as a slow database would), so the writer's batch
+ * waits and later sends pile up in its queue, whatever the speed of the machine. Returns the release.
+ */
+async function holdConversations(app: TestApp, ids: string[]): Promise<() => Promise<void>> {
+  const client = new Client({ connectionString: app.databaseUrl });
+  await client.connect();
+  await client.query('BEGIN');
+  await client.query('SELECT id FROM conversations WHERE id = ANY($1::uuid[]) FOR UPDATE', [ids]);
+  return async () => {
+    await client.query('COMMIT');
+    await client.end();
+  };
+}
+
 describe('overload: a small send queue sheds the excess at once', () => {
   let app: TestApp;
   let senders: RegisteredUser[];
@@ -116,7 +143,9 @@ describe('overload: a small send queue sheds the excess at once', () => {
   const sockets: TestSocket[] = [];
 
   before(async () => {
-    app = await createTestApp({ env: { MESSAGE_QUEUE_LIMIT: '4' } });
+    app = await createTestApp({
+      env: { MESSAGE_QUEUE_LIMIT: '4', DATABASE_LOCK_TIMEOUT_MS: '60000' },
+    });
     recipient = await registerUser(app, 'inbox');
     senders = [];
     for (let i = 0; i < 4; i += 1) {
@@ -144,19 +173,32 @@ describe('overload: a small send queue sheds the excess at once', () => {
         emitWithAck(socket, 'send_message', { recipientID: recipient.id, content: 'warm' }),
       ),
     );
-    const started = Date.now();
-    const acks = await Promise.all(
-      Array.from({ length: 200 }, (_, i) =>
-        emitWithAck<Message>(senderSockets[i % senderSockets.length], 'send_message', {
-          recipientID: recipient.id,
-          content: `burst ${i}`,
-        }).then((ack) => ({ ack, at: Date.now() - started })),
-      ),
+    const conversations = await app.app
+      .get(DataSource)
+      .query<{ id: string }[]>(`SELECT id FROM conversations WHERE type = 'direct'`);
+    const release = await holdConversations(
+      app,
+      conversations.map((row) => row.id),
     );
+    const settled: boolean[] = [];
+    const pending = Array.from({ length: 200 }, (_, i) =>
+      emitWithAck<Message>(senderSockets[i % senderSockets.length], 'send_message', {
+        recipientID: recipient.id,
+        content: `burst ${i}`,
+      }).then((ack) => {
+        settled.push(ack.success);
+        return { ack };
+      }),
+    );
+    // The excess is answered while the accepted sends still wait for the database.
+    await until('sends shed', () => (settled.length >= 196 ? true : undefined), 20_000);
+    expect(settled.every((success) => !success)).toBe(true);
+    await release();
+    const acks = await Promise.all(pending);
     const accepted = acks.filter((a) => a.ack.success);
     const shed = acks.filter((a) => !a.ack.success);
-    expect(accepted.length).toBeGreaterThan(0);
-    expect(shed.length).toBeGreaterThan(0);
+    expect(accepted.length).toBe(4);
+    expect(shed.length).toBe(196);
     for (const { ack } of shed) {
       expect(ack.error).toMatchObject({ code: 'UNAVAILABLE', retryAfterMs: 1000 });
     }
@@ -174,17 +216,31 @@ describe('overload: a small send queue sheds the excess at once', () => {
   });
 
   it('should answer an HTTP send over the bound with 503 and Retry-After', async () => {
-    const responses = await Promise.all(
-      Array.from({ length: 60 }, (_, i) =>
-        app
-          .http()
-          .post('/api/messages/send')
-          .set('Authorization', senders[i % senders.length].auth)
-          .send({ recipientID: recipient.id, content: `http ${i}` }),
-      ),
+    const conversations = await app.app
+      .get(DataSource)
+      .query<{ id: string }[]>(`SELECT id FROM conversations WHERE type = 'direct'`);
+    const release = await holdConversations(
+      app,
+      conversations.map((row) => row.id),
     );
-    const statuses = new Set(responses.map((r) => r.status));
-    expect([...statuses].sort()).toEqual([201, 503]);
+    const answered: number[] = [];
+    const pending = Array.from({ length: 12 }, (_, i) =>
+      app
+        .http()
+        .post('/api/messages/send')
+        .set('Authorization', senders[i % senders.length].auth)
+        .send({ recipientID: recipient.id, content: `http ${i}` })
+        .then((response) => {
+          answered.push(response.status);
+          return response;
+        }),
+    );
+    await until('HTTP sends shed', () => (answered.length >= 8 ? true : undefined), 20_000);
+    await release();
+    const responses = await Promise.all(pending);
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((status) => status === 201).length).toBe(4);
+    expect(statuses.filter((status) => status === 503).length).toBe(8);
     const refused = responses.find((r) => r.status === 503)!;
     expect(refused.headers['retry-after']).toBe('1');
     expect(refused.body).toMatchObject({ success: false, error: { code: 'UNAVAILABLE' } });

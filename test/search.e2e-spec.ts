@@ -137,14 +137,28 @@ describe('message search', () => {
     expect(await contents(alice, 'papaya')).toEqual(['papaya from alice', 'papaya from bob']);
   });
 
+  it('should never return deleted messages', async () => {
+    const message = await sendHttp(app, alice, {
+      recipientID: bob.id,
+      content: 'ephemeral quince',
+    });
+    expect(await contents(bob, 'quince')).toEqual(['ephemeral quince']);
+    await app
+      .http()
+      .delete(`/api/messages/${message.id}`)
+      .set('Authorization', alice.auth)
+      .expect(204);
+    expect(await contents(bob, 'quince')).toEqual([]);
+  });
+
   it('should use the GIN index on a table of 100,000 messages', async () => {
     const group = await createGroup(app, alice, 'big');
     const client = new Client({ connectionString: app.databaseUrl });
     await client.connect();
     try {
       await client.query(
-        `INSERT INTO messages (id, conversation_id, seq, sender_id, group_id, content, message_type, created_at)
-         SELECT gen_random_uuid(), $1, 1000 + g, $2, $3,
+        `INSERT INTO messages (id, conversation_id, seq, version, sender_id, group_id, content, message_type, created_at)
+         SELECT gen_random_uuid(), $1, 1000 + g, 1000 + g, $2, $3,
                 'filler message number ' || g || CASE WHEN g % 10000 = 0 THEN ' zebra' ELSE '' END,
                 'text', now() - g * interval '1 second'
            FROM generate_series(1, 100000) AS g`,

@@ -6,6 +6,8 @@
 const os = require('node:os');
 
 const SCENARIOS = ['connections', 'dm', 'group', 'knee', 'http'];
+/** Opt-in robustness runs (issue 12): named with --scenarios, never part of the default run. */
+const OPTIONAL_SCENARIOS = ['cold', 'overload'];
 
 const DEFAULTS = {
   target: 'both', // both | ours | relay
@@ -37,6 +39,14 @@ const DEFAULTS = {
   kneeMaxMs: 150000,
   kneeWarmupMs: 2000,
   kneeRetries: 1,
+  // cold (opt-in): first messages of new pairs, no warm-up
+  coldPairs: 100,
+  coldRate: 2000,
+  coldDurationMs: 10000,
+  // overload (opt-in): above capacity, cold
+  overloadPairs: 200,
+  overloadRate: 5000,
+  overloadDurationMs: 10000,
   // http
   loginConnections: 16,
   loginDurationS: 10,
@@ -97,6 +107,12 @@ const QUICK = {
   historyConnections: 8,
   historyDurationS: 1.5,
   historyPairs: 4,
+  coldPairs: 10,
+  coldRate: 200,
+  coldDurationMs: 2000,
+  overloadPairs: 10,
+  overloadRate: 1000,
+  overloadDurationMs: 2000,
   drainMs: 3000,
   settleMs: 300,
   connectTimeoutMs: 10000,
@@ -120,6 +136,12 @@ const FLAGS = {
   'dm-rate': ['dmRate', 'num'],
   'dm-duration-s': ['dmDurationMs', 'num', 1000],
   'dm-warmup-s': ['dmWarmupMs', 'num', 1000],
+  'cold-pairs': ['coldPairs', 'int'],
+  'cold-rate': ['coldRate', 'num'],
+  'cold-duration-s': ['coldDurationMs', 'num', 1000],
+  'overload-pairs': ['overloadPairs', 'int'],
+  'overload-rate': ['overloadRate', 'num'],
+  'overload-duration-s': ['overloadDurationMs', 'num', 1000],
   'group-members': ['groupMembers', 'int'],
   'group-senders': ['groupSenders', 'int'],
   'group-rate': ['groupRate', 'num'],
@@ -219,8 +241,8 @@ function parse(argv) {
     throw new UsageError('--target must be both, ours or relay');
   }
   for (const s of opts.scenarios) {
-    if (!SCENARIOS.includes(s)) {
-      throw new UsageError(`unknown scenario ${s}; known: ${SCENARIOS.join(', ')}`);
+    if (!SCENARIOS.includes(s) && !OPTIONAL_SCENARIOS.includes(s)) {
+      throw new UsageError(`unknown scenario ${s}; known: ${[...SCENARIOS, ...OPTIONAL_SCENARIOS].join(', ')}`);
     }
   }
   if (opts.workers && opts.workers > 1 && !opts.redisUrl) {
@@ -245,7 +267,7 @@ const HELP = `npm run bench -- [flags]
 
   --quick                 small numbers, < 1 minute (CI keeps it working; no timing asserts)
   --target both|ours|relay            default both: the bare relay first, then our server
-  --scenarios a,b,...     of ${SCENARIOS.join(', ')} (default all)
+  --scenarios a,b,...     of ${SCENARIOS.join(', ')} (default all); opt-in: ${OPTIONAL_SCENARIOS.join(', ')}
 
 Server under test (ours):
   --server-cmd "CMD"      start command (default: node dist/src/main.js if newer than src/, else a
@@ -262,6 +284,8 @@ Load:
   --connections N         sockets held in the connections scenario (default 5000; 19000 is the target)
   --conn-devices N        sockets per user (default 5)      --conn-hold-s S (default 5)
   --dm-pairs N            (100)  --dm-rate MSG/S (2000)  --dm-duration-s S (20)  --dm-warmup-s S (3)
+  --cold-pairs N (100) --cold-rate MSG/S (2000) --cold-duration-s S (10)      opt-in scenario cold
+  --overload-pairs N (200) --overload-rate MSG/S (5000) --overload-duration-s S (10)  opt-in overload
   --group-members N       (200)  --group-senders N (4)   --group-rate MSG/S (252)  --group-duration-s S (15)
   --knee-steps a,b,...    offered DM rates (500,...,20000)  --knee-step-s S (5)  --knee-p99-ms MS (100)
   --knee-retries N        tries more for a failing step before it counts as the knee (1)

@@ -186,10 +186,17 @@ async function waitIdle(ctx) {
   return { waitedS: round((monoMs() - t0) / 1000, 1), busyPct: busy };
 }
 
-/** Record error acks as errors: the server refused a well-formed request it should accept. */
+/**
+ * Record error acks as errors: the server refused a well-formed request it should accept. UNAVAILABLE
+ * is the server shedding load on purpose (admission control): a warning, counted as shed.
+ */
 function checkPhase(ctx, name, r) {
   for (const [code, n] of Object.entries(r.errorCodes)) {
-    ctx.error(`${name}: ${n} send_message error ack(s) with code ${code}`);
+    if (code === 'UNAVAILABLE') {
+      ctx.warn(`${name}: ${n} send(s) shed with UNAVAILABLE`);
+    } else {
+      ctx.error(`${name}: ${n} send_message error ack(s) with code ${code}`);
+    }
   }
   if (r.ackTimeouts) {
     ctx.warn(`${name}: ${r.ackTimeouts} send_message ack(s) timed out`);

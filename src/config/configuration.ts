@@ -34,10 +34,15 @@ export const databaseConfig = registerAs('database', () => {
   };
 });
 
-export const messagingConfig = registerAs('messaging', () => ({
-  /** Sends accepted but not yet committed, per process (admission control). */
-  maxQueuedSends: env().MESSAGE_QUEUE_LIMIT,
-}));
+export const messagingConfig = registerAs('messaging', () => {
+  const e = env();
+  return {
+    /** Sends accepted but not yet committed, per process (admission control). */
+    maxQueuedSends: e.MESSAGE_QUEUE_LIMIT,
+    /** No send is accepted while the oldest queued one has waited this long (0 = off). */
+    maxQueueWaitMs: e.MESSAGE_QUEUE_MAX_WAIT_MS,
+  };
+});
 
 export const redisConfig = registerAs('redis', () => {
   const e = env();
@@ -89,6 +94,10 @@ export const attachmentsConfig = registerAs('attachments', () => {
       : null,
   };
 });
+export const messagesConfig = registerAs('messages', () => ({
+  /** Seconds after sending during which the sender may edit; 0 = no limit. */
+  editWindowSeconds: env().EDIT_WINDOW_SECONDS,
+}));
 
 export const configNamespaces = [
   appConfig,
@@ -98,6 +107,7 @@ export const configNamespaces = [
   authConfig,
   rateLimitConfig,
   attachmentsConfig,
+  messagesConfig,
 ];
 
 export type AppConfig = ReturnType<typeof appConfig>;
@@ -107,6 +117,7 @@ export type RedisConfig = ReturnType<typeof redisConfig>;
 export type AuthConfig = ReturnType<typeof authConfig>;
 export type RateLimitConfig = ReturnType<typeof rateLimitConfig>;
 export type AttachmentsConfig = ReturnType<typeof attachmentsConfig>;
+export type MessagesConfig = ReturnType<typeof messagesConfig>;
 
 export interface RootConfig {
   app: AppConfig;
@@ -116,4 +127,5 @@ export interface RootConfig {
   auth: AuthConfig;
   rateLimit: RateLimitConfig;
   attachments: AttachmentsConfig;
+  messages: MessagesConfig;
 }

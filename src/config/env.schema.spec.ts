@@ -17,7 +17,31 @@ describe('validateEnv', () => {
       REDIS_URL: undefined,
       REDIS_KEY_PREFIX: '',
       PRESENCE_INSTANCE_TTL_MS: 15_000,
+      DATABASE_POOL_SIZE: 20,
+      DATABASE_POOL_MAX_WAITERS: 200,
+      DATABASE_CONNECT_TIMEOUT_MS: 5_000,
+      DATABASE_STATEMENT_TIMEOUT_MS: 15_000,
+      DATABASE_LOCK_TIMEOUT_MS: 5_000,
+      DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: 60_000,
+      MESSAGE_QUEUE_LIMIT: 2_000,
+      MESSAGE_QUEUE_MAX_WAIT_MS: 500,
     });
+  });
+
+  it('should read the pool and admission settings and refuse out-of-range ones', () => {
+    expect(
+      validateEnv({
+        DATABASE_POOL_SIZE: '5',
+        MESSAGE_QUEUE_LIMIT: '10',
+        DATABASE_LOCK_TIMEOUT_MS: '0',
+      }),
+    ).toMatchObject({
+      DATABASE_POOL_SIZE: 5,
+      MESSAGE_QUEUE_LIMIT: 10,
+      DATABASE_LOCK_TIMEOUT_MS: 0,
+    });
+    expect(() => validateEnv({ DATABASE_POOL_SIZE: '0' })).toThrow(EnvValidationError);
+    expect(() => validateEnv({ MESSAGE_QUEUE_LIMIT: 'lots' })).toThrow(/MESSAGE_QUEUE_LIMIT/);
   });
 
   for (const [name, value] of [

@@ -20,6 +20,8 @@ export interface Env {
   RATE_LIMIT_TYPING: number;
   /** General budget: requests per minute per user (per IP before sign-in) over all /api routes. */
   RATE_LIMIT_REQUESTS: number;
+  /** How long after sending a message its sender may edit it; 0 = no limit. */
+  EDIT_WINDOW_SECONDS: number;
   WORKERS: string | undefined;
   /** Prefix for every Redis key and the Socket.IO adapter channels (isolates deployments sharing a Redis). */
   REDIS_KEY_PREFIX: string;
@@ -47,6 +49,8 @@ export interface Env {
   DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: number;
   /** Sends accepted but not yet committed per process; more are answered 503 UNAVAILABLE at once. */
   MESSAGE_QUEUE_LIMIT: number;
+  /** No send is accepted while the oldest queued one has waited this long (0 = no age bound). */
+  MESSAGE_QUEUE_MAX_WAIT_MS: number;
 }
 
 export class EnvValidationError extends Error {
@@ -239,6 +243,7 @@ export function validateEnv(raw: Record<string, unknown>): Env {
     RATE_LIMIT_MESSAGES: integer(raw, 'RATE_LIMIT_MESSAGES', 30, 0, 1_000_000),
     RATE_LIMIT_TYPING: integer(raw, 'RATE_LIMIT_TYPING', 10, 0, 1_000_000),
     RATE_LIMIT_REQUESTS: integer(raw, 'RATE_LIMIT_REQUESTS', 600, 0, 1_000_000),
+    EDIT_WINDOW_SECONDS: integer(raw, 'EDIT_WINDOW_SECONDS', 0, 0, 100 * 365 * 24 * 3600),
     WORKERS: workers,
     REDIS_KEY_PREFIX: redisKeyPrefix(raw),
     PRESENCE_INSTANCE_TTL_MS: integer(raw, 'PRESENCE_INSTANCE_TTL_MS', 15_000, 1_500, 600_000),
@@ -263,5 +268,6 @@ export function validateEnv(raw: Record<string, unknown>): Env {
       86_400_000,
     ),
     MESSAGE_QUEUE_LIMIT: integer(raw, 'MESSAGE_QUEUE_LIMIT', 2_000, 1, 1_000_000),
+    MESSAGE_QUEUE_MAX_WAIT_MS: integer(raw, 'MESSAGE_QUEUE_MAX_WAIT_MS', 500, 0, 60_000),
   };
 }

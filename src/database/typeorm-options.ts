@@ -6,12 +6,15 @@ import { GroupMemberEntity } from '../groups/entities/group-member.entity';
 import { GroupEntity } from '../groups/entities/group.entity';
 import { ConversationMemberEntity } from '../messaging/entities/conversation-member.entity';
 import { ConversationEntity } from '../messaging/entities/conversation.entity';
+import { MessageEditEntity } from '../messaging/entities/message-edit.entity';
 import { MessageEntity } from '../messaging/entities/message.entity';
+import { MessageReactionEntity } from '../messaging/entities/message-reaction.entity';
 import { UserEntity } from '../users/entities/user.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-InitialSchema';
 import { PostMessagesFunction1764000000001 } from './migrations/1764000000001-PostMessagesFunction';
 import { SessionPreviousTokenHash1764000000010 } from './migrations/1764000000010-SessionPreviousTokenHash';
 import { AttachmentsSearchBlocks1764000000030 } from './migrations/1764000000030-AttachmentsSearchBlocks';
+import { MessageLifecycle1764000000020 } from './migrations/1764000000020-MessageLifecycle';
 
 export const ENTITIES = [
   UserEntity,
@@ -23,12 +26,15 @@ export const ENTITIES = [
   MessageEntity,
   AttachmentEntity,
   UserBlockEntity,
+  MessageEditEntity,
+  MessageReactionEntity,
 ];
 
 export const MIGRATIONS = [
   InitialSchema1764000000000,
   PostMessagesFunction1764000000001,
   SessionPreviousTokenHash1764000000010,
+  MessageLifecycle1764000000020,
   AttachmentsSearchBlocks1764000000030,
 ];
 

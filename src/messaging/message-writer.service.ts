@@ -23,10 +23,15 @@ export interface PendingSend {
   content: string;
   messageType: MessageType;
   clientMessageId: string | null;
+  replyToId?: string | null;
+  /** As given (deduplicated); the database keeps the active participants other than the sender. */
+  mentions?: string[] | null;
 }
 
 export interface WrittenMessage {
   row: MessageRow;
+  /** A reply's thread root after this batch bumped it (set on the batch's last reply to it). */
+  root: MessageRow | null;
   /** Active participants other than the sender at commit time. */
   recipientIds: string[];
   /** True when the clientMessageID was already stored: this is the first message again. */
@@ -35,6 +40,8 @@ export interface WrittenMessage {
 }
 
 interface QueuedSend extends PendingSend {
+  /** performance.now() when accepted: the queue's age decides admission. */
+  queuedAt: number;
   resolve: (written: WrittenMessage) => void;
   reject: (error: Error) => void;
 }
@@ -75,8 +82,10 @@ function laneOf(conversationId: string): number {
  * conversation belongs to one lane whose writes run one at a time, which keeps a conversation's
  * messages in the order sent; the lanes run side by side.
  *
- * Admission control: at most `messaging.maxQueuedSends` sends are accepted and not yet settled; the
- * next one is refused at once with UNAVAILABLE (503 + retry hint), so accepted sends keep a bounded
+ * Admission control: at most `messaging.maxQueuedSends` sends are accepted and not yet settled, and
+ * none is accepted while the oldest queued one has waited `messaging.maxQueueWaitMs` (the count bound
+ * alone lets latency grow when the machine is slower than the default assumes); the next one is
+ * refused at once with UNAVAILABLE (503 + retry hint), so accepted sends keep a bounded
  * wait instead of every send timing out together. A batch that fails for a reason other than the
  * database being unreachable is split in halves until the send that cannot be stored fails alone.
  */
@@ -85,6 +94,7 @@ export class MessageWriter implements BeforeApplicationShutdown {
   private readonly logger = new Logger(MessageWriter.name);
   private readonly lanes = Array.from({ length: LANES }, () => new WriteLane());
   private readonly maxQueued: number;
+  private readonly maxQueueWaitMs: number;
   /** Accepted and not yet settled, over all lanes (queued and in the batch being written). */
   private pending = 0;
   private closed = false;
@@ -95,21 +105,29 @@ export class MessageWriter implements BeforeApplicationShutdown {
     config: ConfigService<RootConfig, true>,
   ) {
     this.maxQueued = config.get('messaging.maxQueuedSends', { infer: true });
+    this.maxQueueWaitMs = config.get('messaging.maxQueueWaitMs', { infer: true }) ?? 0;
   }
 
   write(send: PendingSend): Promise<WrittenMessage> {
     if (this.closed) {
       return Promise.reject(AppError.unavailable('The server is shutting down, try again', 1));
     }
-    if (this.pending >= this.maxQueued) {
-      this.metrics.shed.inc({ reason: 'send_queue' });
+    const lane = this.lanes[laneOf(send.conversationId)];
+    const now = performance.now();
+    const oldest = lane.queue[0];
+    const tooOld =
+      this.maxQueueWaitMs > 0 &&
+      oldest !== undefined &&
+      now - oldest.queuedAt > this.maxQueueWaitMs;
+    if (this.pending >= this.maxQueued || tooOld) {
+      this.metrics.shed.inc({ reason: tooOld ? 'send_queue_wait' : 'send_queue' });
       return Promise.reject(AppError.unavailable('The server is over capacity, try again', 1));
     }
     this.pending += 1;
-    const lane = this.lanes[laneOf(send.conversationId)];
     return new Promise<WrittenMessage>((resolve, reject) => {
       lane.queue.push({
         ...send,
+        queuedAt: now,
         resolve: (written) => {
           this.pending -= 1;
           resolve(written);
@@ -222,7 +240,8 @@ export class MessageWriter implements BeforeApplicationShutdown {
     const now = new Date();
     const rows = await this.dataSource.query<PostedRow[]>(
       `SELECT * FROM post_messages($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[],
-                                   $6::text[], $7::varchar[], $8::varchar[], $9::timestamptz)`,
+                                   $6::text[], $7::varchar[], $8::varchar[], $9::uuid[], $10::text[],
+                                   $11::timestamptz)`,
       [
         batch.map((send) => send.messageId ?? randomUUID()),
         batch.map((send) => send.conversationId),
@@ -232,14 +251,19 @@ export class MessageWriter implements BeforeApplicationShutdown {
         batch.map((send) => send.content),
         batch.map((send) => send.messageType),
         batch.map((send) => send.clientMessageId),
+        batch.map((send) => send.replyToId ?? null),
+        batch.map((send) => (send.mentions?.length ? `{${send.mentions.join(',')}}` : null)),
         now,
       ],
     );
     const participants = new Map<string, string[]>();
     const bySend = new Map<number, PostedRow>();
+    const roots = new Map<number, PostedRow>();
     for (const row of rows) {
       if (row.kind === 'participants') {
         participants.set(row.m_conversation_id as string, row.participants ?? []);
+      } else if (row.kind === 'root') {
+        roots.set(row.ord, row);
       } else {
         bySend.set(row.ord, row);
       }
@@ -254,22 +278,21 @@ export class MessageWriter implements BeforeApplicationShutdown {
       if (row.kind === 'conflict') {
         return AppError.conflict('clientMessageID was already used for a different message');
       }
+      if (row.kind === 'invalid_reply') {
+        return AppError.validation('replyToID must be a message of this conversation', [
+          {
+            field: 'replyToID',
+            message: 'replyToID must be a readable message of this conversation',
+          },
+        ]);
+      }
       const recipientIds = (participants.get(send.conversationId) ?? []).filter(
         (id) => id !== send.senderId,
       );
+      const root = roots.get(index + 1);
       return {
-        row: {
-          id: row.m_id as string,
-          conversation_id: row.m_conversation_id as string,
-          seq: Number(row.m_seq),
-          sender_id: row.m_sender_id as string,
-          recipient_id: row.m_recipient_id,
-          group_id: row.m_group_id,
-          content: row.m_content as string,
-          message_type: row.m_message_type as MessageType,
-          client_message_id: row.m_client_message_id,
-          created_at: row.m_created_at as Date,
-        },
+        row: toRow(row),
+        root: root ? toRow(root) : null,
         recipientIds,
         replay: row.kind === 'replay',
       };
@@ -277,10 +300,36 @@ export class MessageWriter implements BeforeApplicationShutdown {
   }
 }
 
-/** A row of `post_messages`: one per send (ord = its 1-based position) and one per conversation. */
+function toRow(row: PostedRow): MessageRow {
+  return {
+    id: row.m_id as string,
+    conversation_id: row.m_conversation_id as string,
+    seq: Number(row.m_seq),
+    sender_id: row.m_sender_id as string,
+    recipient_id: row.m_recipient_id,
+    group_id: row.m_group_id,
+    content: row.m_content as string,
+    message_type: row.m_message_type as MessageType,
+    client_message_id: row.m_client_message_id,
+    created_at: row.m_created_at as Date,
+    version: Number(row.m_version),
+    edited_at: row.m_edited_at,
+    deleted_at: row.m_deleted_at,
+    reply_to_id: row.m_reply_to_id,
+    thread_root_id: row.m_thread_root_id,
+    reply_count: Number(row.m_reply_count ?? 0),
+    last_reply_at: row.m_last_reply_at,
+    mentions: row.m_mentions ?? [],
+  };
+}
+
+/**
+ * A row of `post_messages`: one per send (ord = its 1-based position), one per thread root the batch
+ * changed (ord = its last reply's) and one per conversation.
+ */
 interface PostedRow {
   ord: number;
-  kind: 'created' | 'replay' | 'conflict' | 'forbidden' | 'participants';
+  kind: 'created' | 'replay' | 'conflict' | 'forbidden' | 'invalid_reply' | 'root' | 'participants';
   m_id: string | null;
   m_conversation_id: string | null;
   m_seq: string | null;
@@ -291,5 +340,13 @@ interface PostedRow {
   m_message_type: string | null;
   m_client_message_id: string | null;
   m_created_at: Date | null;
+  m_version: string | null;
+  m_edited_at: Date | null;
+  m_deleted_at: Date | null;
+  m_reply_to_id: string | null;
+  m_thread_root_id: string | null;
+  m_reply_count: number | null;
+  m_last_reply_at: Date | null;
+  m_mentions: string[] | null;
   participants: string[] | null;
 }

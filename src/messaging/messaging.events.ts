@@ -8,7 +8,25 @@ export const MESSAGING_EVENTS = {
   messageCreated: 'message.created',
   conversationDelivered: 'conversation.delivered',
   conversationRead: 'conversation.read',
+  messageUpdated: 'message.updated',
+  messageDeleted: 'message.deleted',
 } as const;
+
+/** An edit, a reaction change, or a thread root whose reply summary changed: the whole new state. */
+export interface MessageUpdatedEvent {
+  message: Message;
+  /** Every active participant of the conversation (each gets it on every device). */
+  participantIds: string[];
+}
+
+/** A message became a tombstone. */
+export interface MessageDeletedEvent {
+  conversationId: string;
+  id: string;
+  seq: number;
+  version: number;
+  participantIds: string[];
+}
 
 export interface MessageCreatedEvent {
   message: Message;

@@ -31,6 +31,7 @@ import { DeliveryMarkerBuffer } from './marker.service';
 import { MessageWriter, type PendingSend, type WrittenMessage } from './message-writer.service';
 import {
   MESSAGE_COLUMNS,
+  messageColumns,
   toMessage,
   type MessageRow,
   type ParticipantMarkers,
@@ -39,6 +40,7 @@ import {
   MESSAGING_EVENTS,
   type ConversationMarkerEvent,
   type MessageCreatedEvent,
+  type MessageUpdatedEvent,
 } from './messaging.events';
 
 export interface HistoryPage {
@@ -94,6 +96,8 @@ export class MessagingService {
       content: dto.content ?? '',
       messageType: dto.messageType ?? 'text',
       clientMessageId: dto.clientMessageID ?? null,
+      replyToId: dto.replyToID?.toLowerCase() ?? null,
+      mentions: dto.mentions ? [...new Set(dto.mentions.map((id) => id.toLowerCase()))] : null,
     };
     if (dto.recipientID !== undefined) {
       const recipientId = dto.recipientID.toLowerCase();
@@ -128,6 +132,14 @@ export class MessagingService {
       replay: written.replay,
     };
     this.events.emit(MESSAGING_EVENTS.messageCreated, event);
+    if (written.root) {
+      const root = (await this.decorate([written.root]))[0];
+      const updated: MessageUpdatedEvent = {
+        message: root,
+        participantIds: [senderId, ...written.recipientIds],
+      };
+      this.events.emit(MESSAGING_EVENTS.messageUpdated, updated);
+    }
     return written.replay ? (await this.decorate([written.row]))[0] : message;
   }
 
@@ -218,14 +230,23 @@ export class MessagingService {
   }
 
   async unread(userId: string): Promise<UnreadSummary> {
-    const rows: { conversation_id: string; last_read_seq: string; visible_seq: string }[] =
-      await this.dataSource.query(
-        `SELECT m.conversation_id, m.last_read_seq, LEAST(c.last_seq, COALESCE(m.left_seq, c.last_seq)) AS visible_seq
+    const rows: {
+      conversation_id: string;
+      last_read_seq: string;
+      visible_seq: string;
+      mention_count: string;
+    }[] = await this.dataSource.query(
+      `SELECT m.conversation_id, m.last_read_seq, v.visible_seq,
+                (SELECT count(*) FROM messages x
+                  WHERE x.conversation_id = m.conversation_id AND x.seq > m.last_read_seq
+                    AND x.seq <= v.visible_seq AND x.deleted_at IS NULL
+                    AND $1::uuid = ANY(x.mentions)) AS mention_count
          FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
+         CROSS JOIN LATERAL (SELECT LEAST(c.last_seq, COALESCE(m.left_seq, c.last_seq)) AS visible_seq) v
         WHERE m.user_id = $1
         ORDER BY c.last_message_at DESC NULLS LAST, c.id`,
-        [userId],
-      );
+      [userId],
+    );
     const conversations = rows.map((row) => {
       const lastSeq = Number(row.visible_seq);
       const lastReadSeq = Math.min(Number(row.last_read_seq), lastSeq);
@@ -234,9 +255,14 @@ export class MessagingService {
         unreadCount: lastSeq - lastReadSeq,
         lastReadSeq,
         lastSeq,
+        mentionCount: Number(row.mention_count),
       };
     });
-    return { total: conversations.reduce((sum, c) => sum + c.unreadCount, 0), conversations };
+    return {
+      total: conversations.reduce((sum, c) => sum + c.unreadCount, 0),
+      mentions: conversations.reduce((sum, c) => sum + c.mentionCount, 0),
+      conversations,
+    };
   }
 
   /** Moves the read marker (and with it the delivery marker) forward; never backwards. */
@@ -402,6 +428,7 @@ export class MessagingService {
       c_id: string;
       c_type: 'direct' | 'group';
       c_group_id: string | null;
+      c_version: string;
       visible_seq: string;
       last_read_seq: string;
       sort_at: Date;
@@ -412,14 +439,13 @@ export class MessagingService {
       peer_username: string | null;
       peer_last_seen: Date | null;
     })[] = await this.dataSource.query(
-      `SELECT c.id AS c_id, c.type AS c_type, c.group_id AS c_group_id,
+      `SELECT c.id AS c_id, c.type AS c_type, c.group_id AS c_group_id, c.version AS c_version,
               LEAST(c.last_seq, COALESCE(m.left_seq, c.last_seq)) AS visible_seq, m.last_read_seq,
               COALESCE(c.last_message_at, c.created_at) AS sort_at,
               ${exactTimestampSql('COALESCE(c.last_message_at, c.created_at)')} AS sort_exact,
               g.name AS g_name, g.visibility AS g_visibility,
               p.id AS peer_id, p.username AS peer_username, p.last_seen AS peer_last_seen,
-              lm.id, lm.conversation_id, lm.seq, lm.sender_id, lm.recipient_id, lm.group_id, lm.content,
-              lm.message_type, lm.client_message_id, lm.created_at
+              ${messageColumns('lm')}
          FROM conversation_members m
          JOIN conversations c ON c.id = m.conversation_id
          LEFT JOIN groups g ON g.id = c.group_id
@@ -461,6 +487,7 @@ export class MessagingService {
             : null,
         lastMessage: byConversation.get(row.c_id) ?? null,
         lastSeq,
+        version: Number(row.c_version),
         unreadCount: lastSeq - lastReadSeq,
         lastReadSeq,
         updatedAt: new Date(row.sort_at).toISOString(),
@@ -556,7 +583,7 @@ export class MessagingService {
   }
 
   /** Adds delivered/read (and group counts) from the participants' markers. */
-  private async decorate(rows: MessageRow[]): Promise<Message[]> {
+  async decorate(rows: MessageRow[]): Promise<Message[]> {
     if (!rows.length) {
       return [];
     }

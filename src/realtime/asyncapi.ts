@@ -6,92 +6,18 @@ import {
   type ServerToClientEvents,
   WS_PATH,
 } from '../../libs/contracts/src';
-
-type Schema = Record<string, unknown>;
-
-const uuid: Schema = { type: 'string', format: 'uuid' };
-const time: Schema = { type: 'string', format: 'date-time' };
-const seq: Schema = { type: 'integer', minimum: 0 };
-const conversationRef: Schema = {
-  type: 'string',
-  maxLength: 64,
-  description: "A conversation id, a group id, or (direct conversations) the peer's user id",
-};
-const obj = (properties: Record<string, Schema>, required = Object.keys(properties)): Schema => ({
-  type: 'object',
-  additionalProperties: false,
-  properties,
-  required,
-});
-const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
-
-const schemas: Record<string, Schema> = {
-  Message: obj(
-    {
-      id: uuid,
-      conversationID: uuid,
-      seq: { type: 'integer', minimum: 1 },
-      senderID: uuid,
-      recipientID: { ...uuid, nullable: true },
-      groupID: { ...uuid, nullable: true },
-      content: {
-        type: 'string',
-        maxLength: 10000,
-        description: '1-10,000 code points; empty only with attachments',
-      },
-      messageType: { type: 'string', enum: ['text', 'image', 'file'] },
-      clientMessageID: { type: 'string', maxLength: 64, nullable: true },
-      timestamp: time,
-      delivered: { type: 'boolean' },
-      read: { type: 'boolean' },
-      deliveredCount: { type: 'integer', description: 'Group messages only' },
-      readCount: { type: 'integer', description: 'Group messages only' },
-      attachments: {
-        type: 'array',
-        maxItems: 10,
-        items: obj({
-          id: uuid,
-          filename: { type: 'string', maxLength: 255 },
-          contentType: { type: 'string', maxLength: 127 },
-          size: { type: 'integer', minimum: 1 },
-          width: { type: 'integer', nullable: true },
-          height: { type: 'integer', nullable: true },
-        }),
-      },
-    },
-    [
-      'id',
-      'conversationID',
-      'seq',
-      'senderID',
-      'recipientID',
-      'groupID',
-      'content',
-      'messageType',
-      'clientMessageID',
-      'timestamp',
-      'delivered',
-      'read',
-      'attachments',
-    ],
-  ),
-  ErrorBody: obj(
-    {
-      code: { type: 'string', enum: Object.values(ErrorCode) },
-      message: { type: 'string' },
-      details: {
-        type: 'array',
-        items: obj({ field: { type: 'string' }, message: { type: 'string' } }),
-      },
-    },
-    ['code', 'message'],
-  ),
-  ErrorAck: obj({ success: { const: false }, error: ref('ErrorBody') }),
-};
-
-const ackOf = (data: Schema): Schema => ({
-  oneOf: [obj({ success: { const: true }, data }), ref('ErrorAck')],
-});
+import { plainWsAsyncApi } from './plain-ws/plain-ws.asyncapi';
+import {
+  ackOf,
+  conversationRef,
+  obj,
+  ref,
+  type Schema,
+  schemas,
+  seq,
+  time,
+  uuid,
+} from './asyncapi-schemas';
 
 interface EventDoc {
   summary: string;
@@ -122,6 +48,8 @@ const clientEvents: Record<keyof ClientToServerEvents, EventDoc> = {
           items: uuid,
           description: "The sender's uploads (POST /api/attachments) not yet attached",
         },
+        replyToID: uuid,
+        mentions: { type: 'array', items: uuid, maxItems: 50 },
       },
       [],
     ),
@@ -172,18 +100,71 @@ const clientEvents: Record<keyof ClientToServerEvents, EventDoc> = {
     ack: ackOf(obj({ status: { type: 'string', enum: ['online', 'away', 'offline'] } })),
   },
   sync: {
-    summary: 'Messages with seq > after, oldest first (limit 1-100, default 100).',
+    summary:
+      'With after: messages with seq > after, oldest first. With sinceVersion instead: the messages changed ' +
+      'since that version, as GET /api/conversations/{id}/changes (limit 1-100, default 100).',
+    payload: {
+      oneOf: [
+        obj(
+          {
+            conversationID: conversationRef,
+            after: seq,
+            limit: { type: 'integer', minimum: 1, maximum: 100, default: 100 },
+          },
+          ['conversationID', 'after'],
+        ),
+        obj(
+          {
+            conversationID: conversationRef,
+            sinceVersion: seq,
+            limit: { type: 'integer', minimum: 1, maximum: 100, default: 100 },
+          },
+          ['conversationID', 'sinceVersion'],
+        ),
+      ],
+    },
+    ack: {
+      oneOf: [
+        obj({
+          success: { const: true },
+          data: obj({
+            messages: { type: 'array', items: ref('Message'), maxItems: 100 },
+            hasMore: { type: 'boolean' },
+          }),
+        }),
+        obj({ success: { const: true }, data: ref('Changes') }),
+        ref('ErrorAck'),
+      ],
+    },
+  },
+  edit_message: {
+    summary:
+      'Edit a message (as PATCH /api/messages/{messageID}): the sender only; participants get message_updated.',
     payload: obj(
       {
-        conversationID: conversationRef,
-        after: seq,
-        limit: { type: 'integer', minimum: 1, maximum: 100, default: 100 },
+        messageID: uuid,
+        content: { type: 'string', minLength: 1, maxLength: 10000 },
+        mentions: { type: 'array', items: uuid, maxItems: 50 },
       },
-      ['conversationID', 'after'],
+      ['messageID', 'content'],
     ),
-    ack: ackOf(
-      obj({ messages: { type: 'array', items: ref('Message') }, hasMore: { type: 'boolean' } }),
-    ),
+    ack: ackOf(ref('Message')),
+  },
+  delete_message: {
+    summary:
+      'Delete a message (as DELETE /api/messages/{messageID}); idempotent; participants get message_deleted.',
+    payload: obj({ messageID: uuid }),
+    ack: ackOf({ type: 'null' }),
+  },
+  add_reaction: {
+    summary: 'React (as PUT /api/messages/{messageID}/reactions/{emoji}); idempotent.',
+    payload: obj({ messageID: uuid, emoji: { type: 'string', maxLength: 64 } }),
+    ack: ackOf(ref('Message')),
+  },
+  remove_reaction: {
+    summary: 'Take a reaction back (as DELETE /api/messages/{messageID}/reactions/{emoji}).',
+    payload: obj({ messageID: uuid, emoji: { type: 'string', maxLength: 64 } }),
+    ack: ackOf(ref('Message')),
   },
   ping: {
     summary: 'Liveness: acked, and a pong event follows.',
@@ -239,6 +220,18 @@ const serverEvents: Record<keyof ServerToClientEvents, EventDoc> = {
     payload: obj({ messages: { type: 'integer' }, syncRequired: { type: 'integer' } }),
   },
   pong: { summary: 'Answer to ping.', payload: obj({ timestamp: time }) },
+  message_updated: {
+    summary:
+      'An edit, a reaction change, or a thread root whose reply summary changed: the whole message in its new ' +
+      "state, to every participant's sockets. Apply only if its version is above the one held.",
+    payload: obj({ message: ref('Message') }),
+  },
+  message_deleted: {
+    summary:
+      "A message became a tombstone (same id and seq), to every participant's sockets. A version gap means " +
+      'sync with sinceVersion.',
+    payload: obj({ conversationID: uuid, id: uuid, seq, version: { type: 'integer', minimum: 1 } }),
+  },
   shutdown: {
     summary: 'The server is going down: the connection closes next; reconnect after a pause.',
     payload: obj({ reconnect: { const: true }, retryAfterMs: { type: 'integer' } }),
@@ -302,6 +295,7 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
   for (const name of SERVER_EVENT_NAMES) {
     add('server', name, serverEvents[name]);
   }
+  const plain = plainWsAsyncApi();
   return {
     asyncapi: '3.0.0',
     info: {
@@ -311,7 +305,9 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
         'Socket.IO 4 on path /ws of the HTTP port. Authenticate with io(url, {path: "/ws", auth: {token}}) ' +
         'or ?token=; a missing, bad, expired or revoked token fails the handshake with connect_error ' +
         '"UNAUTHORIZED". Operations with action "receive" are events the server receives from clients; ' +
-        'each takes an acknowledgement callback answered with x-ack. See docs/websocket-events.md.',
+        'each takes an acknowledgement callback answered with x-ack. The same events also travel as ' +
+        'JSON frames over a plain WebSocket on the same path (server "plain", channel plain_ws). ' +
+        'See docs/websocket-events.md.',
     },
     defaultContentType: 'application/json',
     servers: {
@@ -321,9 +317,13 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
         protocol: 'ws',
         description: 'Socket.IO (engine.io v4): websocket first, HTTP long-polling as fallback',
       },
+      plain: plain.server,
     },
-    channels,
-    operations,
-    components: { schemas, messages },
+    channels: { ...channels, ...plain.channels },
+    operations: { ...operations, ...plain.operations },
+    components: {
+      schemas: { ...schemas, ...plain.schemas },
+      messages: { ...messages, ...plain.messages },
+    },
   };
 }

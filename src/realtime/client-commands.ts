@@ -1,11 +1,21 @@
 import { Injectable, Logger, type Type } from '@nestjs/common';
 import type { Ack, AckError, ClientEventName } from '../../libs/contracts/src';
+import { AppError } from '../common/errors/app-error';
 import { mapError } from '../common/errors/error-mapping';
 import { createValidationPipe } from '../common/http/validation';
 import { GroupsService } from '../groups/groups.service';
 import { ConversationSeqDto } from '../messaging/dto/conversation-seq.dto';
 import { SendMessageDto } from '../messaging/dto/send-message.dto';
 import { SyncDto } from '../messaging/dto/sync.dto';
+import { ChangesService } from '../messaging/lifecycle/changes.service';
+import {
+  EditMessageCommandDto,
+  MessageRefDto,
+  ReactionCommandDto,
+} from '../messaging/lifecycle/dto/message-ref.dto';
+import { MessageDeletionsService } from '../messaging/lifecycle/message-deletions.service';
+import { MessageEditsService } from '../messaging/lifecycle/message-edits.service';
+import { ReactionsService } from '../messaging/lifecycle/reactions.service';
 import { MessagingService } from '../messaging/messaging.service';
 import { SetStatusDto } from '../presence/dto/set-status.dto';
 import { PresenceService } from '../presence/presence.service';
@@ -43,6 +53,10 @@ export class ClientCommands {
     groups: GroupsService,
     presence: PresenceService,
     typing: TypingService,
+    edits: MessageEditsService,
+    deletions: MessageDeletionsService,
+    reactions: ReactionsService,
+    changes: ChangesService,
   ) {
     this.commands = {
       send_message: command(SendMessageDto, (caller, dto) =>
@@ -64,8 +78,31 @@ export class ClientCommands {
       set_status: command(SetStatusDto, async (caller, dto) => ({
         status: await presence.setStatus(caller.userId, dto.status),
       })),
-      sync: command(SyncDto, (caller, dto) =>
-        messaging.sync(caller.userId, dto.conversationID, dto.after, dto.limit ?? 100),
+      sync: command(SyncDto, (caller, dto) => {
+        if (dto.after !== undefined && dto.sinceVersion !== undefined) {
+          throw AppError.validation('Give either after or sinceVersion, not both', [
+            { field: 'sinceVersion', message: 'give either after or sinceVersion, not both' },
+          ]);
+        }
+        return dto.sinceVersion !== undefined
+          ? changes.changes(caller.userId, dto.conversationID, dto.sinceVersion, dto.limit ?? 100)
+          : messaging.sync(caller.userId, dto.conversationID, dto.after ?? 0, dto.limit ?? 100);
+      }),
+      edit_message: command(EditMessageCommandDto, (caller, dto) =>
+        edits.edit(caller.userId, dto.messageID, {
+          content: dto.content,
+          ...(dto.mentions ? { mentions: dto.mentions } : {}),
+        }),
+      ),
+      delete_message: command(MessageRefDto, async (caller, dto) => {
+        await deletions.delete(caller.userId, dto.messageID);
+        return null;
+      }),
+      add_reaction: command(ReactionCommandDto, (caller, dto) =>
+        reactions.add(caller.userId, dto.messageID, dto.emoji),
+      ),
+      remove_reaction: command(ReactionCommandDto, (caller, dto) =>
+        reactions.remove(caller.userId, dto.messageID, dto.emoji),
       ),
       ping: { dto: null, run: () => Promise.resolve({ timestamp: new Date().toISOString() }) },
     };

@@ -8,6 +8,8 @@ import {
   MESSAGING_EVENTS,
   type ConversationMarkerEvent,
   type MessageCreatedEvent,
+  type MessageDeletedEvent,
+  type MessageUpdatedEvent,
 } from '../messaging/messaging.events';
 import { MessagingService } from '../messaging/messaging.service';
 import { MetricsService } from '../metrics/metrics.service';
@@ -39,6 +41,22 @@ export class DeliverySubscriber {
     });
     this.metrics.deliveryLatency.observe((performance.now() - event.committedAt) / 1000);
     this.metrics.messagesDelivered.inc(event.recipientIds.length);
+  }
+
+  /** An edit, a reaction change or a thread root's new summary: every participant's devices. */
+  @OnEvent(MESSAGING_EVENTS.messageUpdated)
+  onMessageUpdated(event: MessageUpdatedEvent): void {
+    this.delivery.toUsers(event.participantIds, 'message_updated', { message: event.message });
+  }
+
+  @OnEvent(MESSAGING_EVENTS.messageDeleted)
+  onMessageDeleted(event: MessageDeletedEvent): void {
+    this.delivery.toUsers(event.participantIds, 'message_deleted', {
+      conversationID: event.conversationId,
+      id: event.id,
+      seq: event.seq,
+      version: event.version,
+    });
   }
 
   @OnEvent(MESSAGING_EVENTS.conversationDelivered)

@@ -2,12 +2,14 @@ import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { BlocksModule } from '../blocks/blocks.module';
 import { GroupsModule } from '../groups/groups.module';
+import { MessageLifecycleModule } from '../messaging/lifecycle/lifecycle.module';
 import { MessagingModule } from '../messaging/messaging.module';
 import { PresenceModule } from '../presence/presence.module';
 import { CatchUpService } from './catch-up.service';
 import { ClientCommands } from './client-commands';
 import { RealtimeDelivery } from './delivery';
 import { DeliverySubscriber } from './delivery.subscriber';
+import { PlainWsTransport } from './plain-ws/plain-ws.transport';
 import { SocketAuthMiddleware } from './socket-auth.middleware';
 import { SocketIoGateway } from './socket-io.gateway';
 import { TypingService } from './typing.service';
@@ -18,7 +20,14 @@ import { TypingService } from './typing.service';
  * feature modules and knows no SQL; no feature module imports it.
  */
 @Module({
-  imports: [AuthModule, MessagingModule, GroupsModule, PresenceModule, BlocksModule],
+  imports: [
+    AuthModule,
+    MessagingModule,
+    MessageLifecycleModule,
+    GroupsModule,
+    PresenceModule,
+    BlocksModule,
+  ],
   providers: [
     RealtimeDelivery,
     SocketAuthMiddleware,
@@ -27,6 +36,7 @@ import { TypingService } from './typing.service';
     ClientCommands,
     DeliverySubscriber,
     SocketIoGateway,
+    PlainWsTransport,
   ],
   exports: [RealtimeDelivery],
 })

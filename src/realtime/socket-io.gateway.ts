@@ -85,6 +85,11 @@ export class SocketIoGateway
     };
   }
 
+  /** The Socket.IO server once initialised (the plain WebSocket transport rides on its adapter). */
+  get ioServer(): AppServer | null {
+    return this.server;
+  }
+
   afterInit(server: AppServer): void {
     this.server = server;
     server.use(this.auth.use);

@@ -1,7 +1,7 @@
 /** The Socket.IO event contract on path `/ws`. */
 import type { ErrorBody } from './error-codes';
-import type { GroupMembership, Message, PresenceStatus } from './models';
-import type { SendMessageRequest } from './requests';
+import type { ConversationChanges, GroupMembership, Message, PresenceStatus } from './models';
+import type { EditMessageRequest, SendMessageRequest } from './requests';
 
 export const WS_PATH = '/ws';
 
@@ -66,10 +66,39 @@ export interface SyncRequiredEvent {
   upTo: number;
 }
 
+/**
+ * Exactly one of `after` (messages with a greater seq, oldest first) and `sinceVersion` (what
+ * `GET /api/conversations/{id}/changes` returns).
+ */
 export interface SyncRequest {
   conversationID: string;
-  after: number;
+  after?: number;
+  sinceVersion?: number;
   limit?: number;
+}
+
+export interface MessageRef {
+  messageID: string;
+}
+
+export interface EditMessageSocketRequest extends EditMessageRequest, MessageRef {}
+
+export interface ReactionRequest extends MessageRef {
+  /** One emoji or a :short_name:. */
+  emoji: string;
+}
+
+/** An edit, a reaction change, or a thread root whose reply summary changed. */
+export interface MessageUpdatedEvent {
+  message: Message;
+}
+
+/** A message became a tombstone (same id and seq). */
+export interface MessageDeletedEvent {
+  conversationID: string;
+  id: string;
+  seq: number;
+  version: number;
 }
 
 export interface SyncResult {
@@ -129,6 +158,8 @@ export interface ServerToClientEvents {
   pong: (payload: { timestamp: string }) => void;
   shutdown: (payload: ShutdownEvent) => void;
   error: (payload: ServerErrorEvent) => void;
+  message_updated: (payload: MessageUpdatedEvent) => void;
+  message_deleted: (payload: MessageDeletedEvent) => void;
 }
 
 /** Events a client emits; each takes an acknowledgement callback. */
@@ -140,7 +171,11 @@ export interface ClientToServerEvents {
   join_group: (payload: GroupRequest, ack?: AckCallback<GroupMembership>) => void;
   leave_group: (payload: GroupRequest, ack?: AckCallback<LeaveGroupResult>) => void;
   set_status: (payload: SetStatusRequest, ack?: AckCallback<{ status: PresenceStatus }>) => void;
-  sync: (payload: SyncRequest, ack?: AckCallback<SyncResult>) => void;
+  sync: (payload: SyncRequest, ack?: AckCallback<SyncResult | ConversationChanges>) => void;
+  edit_message: (payload: EditMessageSocketRequest, ack?: AckCallback<Message>) => void;
+  delete_message: (payload: MessageRef, ack?: AckCallback<null>) => void;
+  add_reaction: (payload: ReactionRequest, ack?: AckCallback<Message>) => void;
+  remove_reaction: (payload: ReactionRequest, ack?: AckCallback<Message>) => void;
   ping: (payload?: unknown, ack?: AckCallback<{ timestamp: string }>) => void;
 }
 
@@ -156,6 +191,10 @@ export const CLIENT_EVENT_NAMES = [
   'leave_group',
   'set_status',
   'sync',
+  'edit_message',
+  'delete_message',
+  'add_reaction',
+  'remove_reaction',
   'ping',
 ] as const satisfies readonly (keyof ClientToServerEvents)[];
 
@@ -174,4 +213,6 @@ export const SERVER_EVENT_NAMES = [
   'pong',
   'shutdown',
   'error',
+  'message_updated',
+  'message_deleted',
 ] as const satisfies readonly (keyof ServerToClientEvents)[];

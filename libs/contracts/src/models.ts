@@ -103,6 +103,38 @@ export interface Message {
   readCount?: number;
   /** Files sent with the message, in the order given on send (empty for none). */
   attachments: MessageAttachment[];
+  /** The conversation's version when this message last changed (gap-free per conversation). */
+  version: number;
+  /** Null until edited. */
+  editedAt: string | null;
+  /** A tombstone: content "", no reactions, mentions or attachments; same id and seq. */
+  deleted: boolean;
+  /** The message this one replies to. */
+  replyToID: string | null;
+  /** The top message of the thread (null unless a reply). */
+  threadRootID: string | null;
+  /** Thread roots: how many replies the thread has. */
+  replyCount: number;
+  lastReplyAt: string | null;
+  /** Mentioned user ids (current participants). */
+  mentions: string[];
+  /** Totals per emoji, in order of first use. */
+  reactions: ReactionSummary[];
+}
+
+export interface ReactionSummary {
+  emoji: string;
+  count: number;
+  userIDs: string[];
+}
+
+/** `GET /api/conversations/{id}/changes` and socket `sync` with `sinceVersion`. */
+export interface ConversationChanges {
+  /** Every message changed after `sinceVersion`, in version order, each once in its current state. */
+  messages: Message[];
+  /** The version the client has reached once it has applied this page. */
+  version: number;
+  hasMore: boolean;
 }
 
 export interface UnreadConversation {
@@ -110,10 +142,14 @@ export interface UnreadConversation {
   unreadCount: number;
   lastReadSeq: number;
   lastSeq: number;
+  /** Live messages above the read marker that mention the caller. */
+  mentionCount: number;
 }
 
 export interface UnreadSummary {
   total: number;
+  /** Sum of mentionCount. */
+  mentions: number;
   conversations: UnreadConversation[];
 }
 
@@ -126,6 +162,8 @@ export interface ConversationSummary {
   group: { id: string; name: string; visibility: GroupVisibility } | null;
   lastMessage: Message | null;
   lastSeq: number;
+  /** The conversation's current version (see `changes`). */
+  version: number;
   unreadCount: number;
   lastReadSeq: number;
   updatedAt: string;

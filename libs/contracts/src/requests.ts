@@ -40,6 +40,10 @@ export interface SendMessageRequest {
   clientMessageID?: string;
   /** <= 10 of the sender's uploads not yet attached to a message. */
   attachmentIDs?: string[];
+  /** A message of the same conversation: this one becomes a reply in its thread. */
+  replyToID?: string;
+  /** User ids (<= 50); only current participants other than the sender are kept. */
+  mentions?: string[];
 }
 
 export interface SearchMessagesQuery {
@@ -47,6 +51,11 @@ export interface SearchMessagesQuery {
   conversationID?: string;
   limit?: number;
   cursor?: string;
+}
+
+export interface EditMessageRequest {
+  content: string;
+  mentions?: string[];
 }
 
 export interface MarkConversationReadRequest {

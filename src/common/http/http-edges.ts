@@ -8,9 +8,9 @@ import { AllExceptionsFilter } from '../filters/all-exceptions.filter';
 
 type Middleware = (request: Request, response: Response, next: NextFunction) => void;
 
+/** Exactly what the JSON body parser parses: any other type would reach the route unparsed. */
 function isJson(contentType: string): boolean {
-  const type = contentType.split(';')[0].trim().toLowerCase();
-  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
+  return contentType.split(';')[0].trim().toLowerCase() === 'application/json';
 }
 
 function hasBody(request: Request): boolean {
@@ -90,6 +90,28 @@ export function envelopeFinalHandler(express: object): void {
 
 const HEADER_LIMIT_MESSAGE =
   'The request line and headers must be at most 16 KB together (a shorter URL, fewer headers)';
+const TIMEOUT_MESSAGE = 'The request was not received in time';
+
+function clientErrorMessage(code: string | undefined): string {
+  if (code === 'HPE_HEADER_OVERFLOW') {
+    return HEADER_LIMIT_MESSAGE;
+  }
+  return code === 'ERR_HTTP_REQUEST_TIMEOUT' ? TIMEOUT_MESSAGE : 'The request is not valid HTTP';
+}
+
+/**
+ * A client that sends its headers slowly (or never) holds a connection until the headers timeout,
+ * 60 s by default: 20 s is plenty. The whole-request timeout stays at Node's 5 minutes, since it
+ * covers the body too and an upload of 25 MiB on a slow link needs that long. Either answer is the
+ * envelope written by `answerClientErrors`.
+ */
+export function limitSlowRequests(
+  server: Server,
+  limits: { headersMs: number; requestMs: number } = { headersMs: 20_000, requestMs: 300_000 },
+): void {
+  server.headersTimeout = limits.headersMs;
+  server.requestTimeout = limits.requestMs;
+}
 
 /**
  * Requests the Node HTTP parser refuses (headers or URL over 16 KB, malformed request lines) never
@@ -105,8 +127,7 @@ export function answerClientErrors(server: Server): void {
       return;
     }
     const requestId = randomUUID();
-    const message =
-      error.code === 'HPE_HEADER_OVERFLOW' ? HEADER_LIMIT_MESSAGE : 'The request is not valid HTTP';
+    const message = clientErrorMessage(error.code);
     const body = JSON.stringify({
       success: false,
       error: { code: ErrorCode.VALIDATION_FAILED, message, requestId },

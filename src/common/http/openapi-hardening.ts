@@ -47,35 +47,13 @@ function headerRef(name: string): Json {
   return { $ref: `#/components/headers/${name}` };
 }
 
-/**
- * UNAVAILABLE is SPEC's 503 ("nothing went wrong with your request, try again"), not in ErrorCode
- * yet: its envelope is spelled out here rather than claimed by ErrorResponseDto's code enum.
- */
-const UNAVAILABLE_SCHEMA: Json = {
-  type: 'object',
-  required: ['success', 'error'],
-  properties: {
-    success: { type: 'boolean', enum: [false] },
-    error: {
-      type: 'object',
-      required: ['code', 'message'],
-      properties: {
-        code: { type: 'string', enum: ['UNAVAILABLE'] },
-        message: { type: 'string', maxLength: 500 },
-        requestId: { type: 'string', maxLength: 64, pattern: '^[A-Za-z0-9._-]{1,64}$' },
-      },
-    },
-  },
-};
-
 function errorResponse(code: string, description: string, retryAfter: boolean): Json {
   return {
     description: `${code}: ${description}`,
     headers: retryAfter ? { 'Retry-After': headerRef('Retry-After') } : {},
     content: {
       'application/json': {
-        schema:
-          code === 'UNAVAILABLE' ? UNAVAILABLE_SCHEMA : { $ref: getSchemaPath(ErrorResponseDto) },
+        schema: { $ref: getSchemaPath(ErrorResponseDto) },
         example: { success: false, error: { code, message: description } },
       },
     },
@@ -184,6 +162,11 @@ export function hardenOpenApiDocument(document: OpenAPIObject, apiPrefix: string
         'The database or Redis is unreachable, or the instance shed load; retry after Retry-After',
         true,
       );
+      const unavailable = responses['503'] as Json;
+      unavailable.headers = {
+        ...(unavailable.headers ?? {}),
+        'Retry-After': headerRef('Retry-After'),
+      };
       for (const response of Object.values(responses) as Json[]) {
         response.headers = {
           ...(response.headers ?? {}),
@@ -191,6 +174,27 @@ export function hardenOpenApiDocument(document: OpenAPIObject, apiPrefix: string
           RateLimit: headerRef('RateLimit'),
           'Access-Control-Allow-Origin': headerRef('Access-Control-Allow-Origin'),
         };
+      }
+    }
+  }
+  // Relative: whichever deployment serves the document (x-internal false: meant for client teams).
+  document.servers = [
+    {
+      url: '/',
+      description:
+        'This deployment, local, staging or production alike (the one serving /docs-json)',
+      'x-internal': false,
+    } as NonNullable<OpenAPIObject['servers']>[number],
+  ];
+  // Declare every tag the operations use, in order of first use (Spectral: operation-tag-defined).
+  const declared = new Set((document.tags ?? []).map((tag) => tag.name));
+  for (const item of Object.values(document.paths)) {
+    for (const method of HTTP_METHODS) {
+      for (const tag of ((item as Json)[method] as { tags?: string[] } | undefined)?.tags ?? []) {
+        if (!declared.has(tag)) {
+          declared.add(tag);
+          (document.tags ??= []).push({ name: tag });
+        }
       }
     }
   }

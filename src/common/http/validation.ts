@@ -10,12 +10,18 @@ import { assertSaneInput } from '../validation/input-sanity';
  */
 class AppValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type !== 'custom') {
-      // A path parameter or a single query field is named after itself; in a body or a whole query
-      // object the path names the field inside it.
-      assertSaneInput(value, metadata.data ?? '');
+    if (metadata.type === 'custom') {
+      return super.transform(value, metadata);
     }
-    return super.transform(value, metadata);
+    // A path parameter or a single query field is named after itself; in a body or a whole query
+    // object the path names the field inside it.
+    const root = metadata.data ?? '';
+    assertSaneInput(value, root);
+    const result: unknown = await super.transform(value, metadata);
+    // Again on the result: a DTO's own conversion (a lenient `@Type(() => Number)` on a query field
+    // turns "1e19" into 1e19) must not hand an out-of-range number to a query either.
+    assertSaneInput(result, root);
+    return result;
   }
 }
 

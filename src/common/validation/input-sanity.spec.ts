@@ -43,6 +43,11 @@ describe('findInputProblem', () => {
     expect(findInputProblem('\u0000', 'groupID')).toMatchObject({ field: 'groupID' });
   });
 
+  it('should quote at most 64 characters of a hostile field name back', () => {
+    const problem = findInputProblem({ ['k'.repeat(10_000)]: 'a\u0000' });
+    expect(problem?.field).toBe(`${'k'.repeat(64)}...`);
+  });
+
   it('should refuse prototype keys at any depth', () => {
     for (const key of ['__proto__', 'constructor', 'prototype']) {
       const parsed: unknown = JSON.parse(`{"a":{"${key}":{"x":1}}}`);

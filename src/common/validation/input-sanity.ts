@@ -13,11 +13,15 @@ interface Pending {
   depth: number;
 }
 
+/** Longest field name quoted back in an error (a hostile key can be 60 KB long). */
+const MAX_KEY_ECHO = 64;
+
 function childPath(parent: string, key: string | number): string {
   if (typeof key === 'number') {
     return `${parent}[${key}]`;
   }
-  return parent ? `${parent}.${key}` : key;
+  const name = key.length > MAX_KEY_ECHO ? `${key.slice(0, MAX_KEY_ECHO)}...` : key;
+  return parent ? `${parent}.${name}` : name;
 }
 
 /** `String.prototype.isWellFormed` (Node 20; the ES2024 typings are not in this project's lib). */

@@ -84,9 +84,8 @@ export class AttachmentsSearchBlocks1764000000030 implements MigrationInterface 
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(
-      `DELETE FROM "typeorm_metadata" WHERE "type" = 'GENERATED_COLUMN' AND "table" = 'messages' AND "name" = 'content_tsv'`,
-    );
+    // Only this migration's generated column uses TypeORM's metadata table.
+    await queryRunner.query(`DROP TABLE IF EXISTS "typeorm_metadata"`);
     await queryRunner.query(`DROP INDEX "IDX_messages_content_tsv"`);
     await queryRunner.query(`ALTER TABLE "messages" DROP COLUMN "content_tsv"`);
     await queryRunner.query(`DROP TABLE "user_blocks"`);

@@ -1,11 +1,29 @@
 import { ApiDateTime, ApiUuid } from '../../common/http/api-docs';
 import { MAX_CONTENT_CODE_POINTS } from './content.rule';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { MessageType } from '../../../libs/contracts/src';
 import { MessageAttachmentDto } from '../../attachments/dto/attachment.dto';
+import type {
+  ConversationSummary,
+  Message,
+  MessageType,
+  ReactionSummary,
+  UnreadConversation,
+  UnreadSummary,
+} from '../../../libs/contracts/src';
 import { PublicUserDto } from '../../users/dto/user.dto';
 
-export class MessageDto {
+export class ReactionDto implements ReactionSummary {
+  /** The normalised emoji (NFC, U+FE0F removed) or a :short_name:. @example 👍 */
+  @ApiProperty({ maxLength: 64, example: '👍' })
+  emoji!: string;
+  /** @example 2 */
+  count!: number;
+  /** Who reacted, in the order they did. */
+  @ApiProperty({ type: [String], format: 'uuid', maxLength: 36, maxItems: 100_000 })
+  userIDs!: string[];
+}
+
+export class MessageDto implements Message {
   /** @example 5b0c3a0e-0d1f-4f0e-9f41-3a8a1c2b7d10 */
   @ApiUuid()
   id!: string;
@@ -45,9 +63,33 @@ export class MessageDto {
   /** Files sent with the message, in send order (empty for none). */
   @ApiProperty({ type: [MessageAttachmentDto], maxItems: 10 })
   attachments!: MessageAttachmentDto[];
+  /** The conversation's version when this message last changed. @example 57 */
+  version!: number;
+  /** Null until edited. */
+  @ApiDateTime({ nullable: true, example: '2026-01-15T10:31:00.000Z' })
+  editedAt!: string | null;
+  /** A tombstone: content "", no reactions, mentions or attachments; same id and seq. @example false */
+  deleted!: boolean;
+  /** The message this one replies to. */
+  @ApiUuid({ nullable: true, example: null })
+  replyToID!: string | null;
+  /** The top message of the thread (null unless a reply). */
+  @ApiUuid({ nullable: true, example: null })
+  threadRootID!: string | null;
+  /** Thread roots: how many replies. @example 0 */
+  replyCount!: number;
+  /** Thread roots: when the newest reply was sent. */
+  @ApiDateTime({ nullable: true, example: null })
+  lastReplyAt!: string | null;
+  /** Mentioned user ids (current participants other than the sender). */
+  @ApiProperty({ type: [String], format: 'uuid', maxLength: 36, maxItems: 50, example: [] })
+  mentions!: string[];
+  /** Totals per emoji, in order of first use. */
+  @ApiProperty({ type: [ReactionDto], maxItems: 50 })
+  reactions!: ReactionDto[];
 }
 
-export class UnreadConversationDto {
+export class UnreadConversationDto implements UnreadConversation {
   @ApiUuid()
   conversationID!: string;
   /** @example 3 */
@@ -56,11 +98,15 @@ export class UnreadConversationDto {
   lastReadSeq!: number;
   /** @example 42 */
   lastSeq!: number;
+  /** Live messages above the read marker that mention the caller. @example 1 */
+  mentionCount!: number;
 }
 
-export class UnreadSummaryDto {
+export class UnreadSummaryDto implements UnreadSummary {
   /** @example 3 */
   total!: number;
+  /** Sum of mentionCount. @example 1 */
+  mentions!: number;
   conversations!: UnreadConversationDto[];
 }
 
@@ -82,7 +128,7 @@ export class ConversationGroupDto {
   visibility!: 'public' | 'private';
 }
 
-export class ConversationDto {
+export class ConversationDto implements ConversationSummary {
   @ApiUuid()
   id!: string;
   @ApiProperty({ enum: ['direct', 'group'] })
@@ -94,6 +140,8 @@ export class ConversationDto {
   @ApiPropertyOptional({ type: MessageDto, nullable: true })
   lastMessage!: MessageDto | null;
   lastSeq!: number;
+  /** The conversation's current version (ask `changes` for what moved). @example 57 */
+  version!: number;
   unreadCount!: number;
   lastReadSeq!: number;
   /** Time of the last message (or creation). */

@@ -13,13 +13,13 @@ import {
   Validate,
   ValidateIf,
 } from 'class-validator';
-import type { MessageType } from '../../../libs/contracts/src';
+import type { MessageType, SendMessageRequest } from '../../../libs/contracts/src';
 import { ContentRule, MAX_CONTENT_CODE_POINTS } from './content.rule';
 
 export const MESSAGE_TYPES: MessageType[] = ['text', 'image', 'file'];
 
 /** The same body over HTTP (`POST /api/messages/send`) and the socket (`send_message`). */
-export class SendMessageDto {
+export class SendMessageDto implements SendMessageRequest {
   /**
    * The other user, for a direct message. Exactly one of `recipientID` / `groupID`.
    * @example 0f8fad5b-d9cb-469f-a165-70867728950e
@@ -76,12 +76,38 @@ export class SendMessageDto {
    * copy.
    * @example 3f1c2d9a-client-42
    */
+  // Documented without \p{...} (a Unicode-mode regex most OpenAPI tools cannot run): control
+  // characters only; the server also refuses lone surrogates (see the description).
+  @ApiProperty({ required: false, pattern: '^[^\\u0000-\\u001F\\u007F-\\u009F]+$' })
   @IsOptional()
   @Transform(({ value }: { value: unknown }) => (value === null ? undefined : value))
   @IsString()
   @Length(1, 64)
-  @Matches(/^[^\p{Cc}\p{Cs}]+$/u, {
+  // Lone surrogates are refused for every string by the input sanity pass; \p{} classes would not
+  // survive into the OpenAPI pattern, so control characters are spelled out.
+  // eslint-disable-next-line no-control-regex -- refusing control characters is the point
+  @Matches(/^[^\u0000-\u001f\u007f-\u009f]+$/, {
     message: 'clientMessageID must not contain control characters or lone surrogates',
   })
   clientMessageID?: string;
+
+  /**
+   * A message of the same conversation the caller can read: this one becomes a reply in its thread
+   * (`threadRootID` is that message's thread root, or that message).
+   * @example 5b0c3a0e-0d1f-4f0e-9f41-3a8a1c2b7d10
+   */
+  @IsOptional()
+  @IsUUID('all', { message: 'replyToID must be a UUID' })
+  replyToID?: string;
+
+  /**
+   * Mentioned user ids (<= 50). Only current participants other than the sender are kept; others are
+   * dropped without an error.
+   * @example ["0f8fad5b-d9cb-469f-a165-70867728950e"]
+   */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsUUID('all', { each: true, message: 'each mention must be a user id (UUID)' })
+  mentions?: string[];
 }

@@ -39,6 +39,10 @@ export class ConversationEntity {
   @Column({ name: 'last_seq', type: 'bigint', default: 0, transformer: bigintToNumber })
   lastSeq!: number;
 
+  /** Gap-free count of changes to its messages (sends, edits, deletions, reactions, thread roots). */
+  @Column({ type: 'bigint', default: 0, transformer: bigintToNumber })
+  version!: number;
+
   @Column({ name: 'last_message_at', type: 'timestamptz', nullable: true })
   lastMessageAt!: Date | null;
 

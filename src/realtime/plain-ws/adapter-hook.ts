@@ -1,0 +1,73 @@
+import type { Namespace } from 'socket.io';
+
+type Adapter = Namespace['adapter'];
+type BroadcastOptions = Parameters<Adapter['broadcast']>[1];
+
+/** Socket.IO's EVENT packet type (socket.io-parser); binary events are never pushed by this server. */
+const EVENT_PACKET = 2;
+
+interface Packet {
+  type: number;
+  data?: unknown;
+}
+
+/** The two steps of the in-memory adapter's local broadcast that every adapter ends in. */
+interface LocalBroadcastSteps {
+  _encode: (this: unknown, packet: Packet, packetOptions: unknown) => unknown;
+  apply: (this: unknown, options: BroadcastOptions, callback: (socket: unknown) => void) => void;
+}
+
+/** Receives every event the adapter delivers on this instance, with its audience. */
+export type LocalBroadcastListener = (
+  rooms: ReadonlySet<string>,
+  except: ReadonlySet<string>,
+  event: string,
+  payload: unknown,
+) => void;
+
+/**
+ * Lets non-Socket.IO connections share Socket.IO's bus. Every adapter (in-memory, Redis, node:cluster)
+ * ends a broadcast, local or received from another instance, in the in-memory adapter's
+ * `broadcast`, which encodes the packet (`_encode`) and then walks the local audience (`apply`).
+ * Wrapping those two steps on the instance sees each delivery once, in the adapter's order, with the
+ * rooms and exceptions it was sent to; the Socket.IO sockets are served exactly as before.
+ * (`fetchSockets`, `disconnectSockets` and the like call `apply` without `_encode` and are ignored.)
+ * Returns an undo function.
+ */
+export function hookLocalBroadcasts(
+  adapter: Adapter,
+  listener: LocalBroadcastListener,
+): () => void {
+  const steps = adapter as unknown as LocalBroadcastSteps;
+  const encode = steps._encode;
+  const apply = steps.apply;
+  let pending: Packet | null = null;
+  steps._encode = function hookedEncode(this: unknown, packet: Packet, packetOptions: unknown) {
+    pending = packet;
+    try {
+      return encode.call(this, packet, packetOptions);
+    } catch (error) {
+      pending = null;
+      throw error;
+    }
+  };
+  steps.apply = function hookedApply(
+    this: unknown,
+    options: BroadcastOptions,
+    callback: (socket: unknown) => void,
+  ) {
+    const packet = pending;
+    pending = null;
+    apply.call(this, options, callback);
+    if (packet?.type === EVENT_PACKET && Array.isArray(packet.data)) {
+      const [event, payload] = packet.data as unknown[];
+      if (typeof event === 'string') {
+        listener(options.rooms, options.except ?? new Set(), event, payload);
+      }
+    }
+  };
+  return () => {
+    steps._encode = encode;
+    steps.apply = apply;
+  };
+}

@@ -1,0 +1,35 @@
+import { after, before, describe, it } from 'node:test';
+import { expect } from 'expect';
+import { Pool, type PoolClient } from 'pg';
+import { boundPoolWaiters } from '../src/database/pool-admission';
+import { serverUrl } from './utils/test-app';
+
+describe('pool admission', () => {
+  let pool: Pool;
+
+  before(() => {
+    pool = new Pool({ connectionString: serverUrl(), max: 1, connectionTimeoutMillis: 5_000 });
+    boundPoolWaiters(pool, 2);
+  });
+
+  after(async () => {
+    await pool.end();
+  });
+
+  it('should refuse a connection request at once with UNAVAILABLE once the waiters are at the bound', async () => {
+    const held: PoolClient = await pool.connect();
+    const waiting = [pool.connect(), pool.connect()];
+    const started = Date.now();
+    await expect(pool.connect()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    await expect(pool.query('SELECT 1')).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    held.release();
+    // The ones already waiting are served in turn.
+    for (const next of waiting) {
+      const client = await next;
+      client.release();
+    }
+    const result = await pool.query<{ one: number }>('SELECT 1 AS one');
+    expect(result.rows[0].one).toBe(1);
+  });
+});
