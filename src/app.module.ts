@@ -4,7 +4,9 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { LoggerModule } from 'nestjs-pino';
+import { AttachmentsModule } from './attachments/attachments.module';
 import { AuthModule } from './auth/auth.module';
+import { BlocksModule } from './blocks/blocks.module';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
 import { AllExceptionsFilter } from './common/filters/all-exceptions.filter';
 import { EnvelopeInterceptor } from './common/http/envelope.interceptor';
@@ -19,6 +21,7 @@ import { GroupsModule } from './groups/groups.module';
 import { HealthModule } from './health/health.module';
 import { MessageLifecycleModule } from './messaging/lifecycle/lifecycle.module';
 import { MessagingModule } from './messaging/messaging.module';
+import { SearchModule } from './search/search.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PresenceModule } from './presence/presence.module';
@@ -81,12 +84,17 @@ import { UsersModule } from './users/users.module';
     RedisModule,
     RateLimitModule,
     MetricsModule,
+    // First of the feature modules (AuthModule imports UsersModule): routes register in module
+    // order, and `GET /api/users/blocked` must come before `GET /api/users/:userID`.
+    BlocksModule,
     DatabaseModule,
     HealthModule,
     AuthModule,
     UsersModule,
     GroupsModule,
     MessagingModule,
+    AttachmentsModule,
+    SearchModule,
     MessageLifecycleModule,
     PresenceModule,
     RealtimeModule,

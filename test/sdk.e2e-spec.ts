@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { expect } from 'expect';
 import type { Message } from '../libs/contracts/src';
@@ -132,5 +135,46 @@ describe('client SDK (libs/sdk)', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+  });
+});
+
+describe('client SDK: attachments, search, blocking', () => {
+  let app: TestApp;
+
+  before(async () => {
+    app = await createTestApp({
+      env: { DATA_DIR: mkdtempSync(path.join(tmpdir(), 'sdk-attachments-')) },
+    });
+  });
+
+  after(async () => {
+    await app.close();
+  });
+
+  it('should upload, send, search, block and unblock through the SDK', async () => {
+    const alice = await signedIn(app, 'sdkalice');
+    const bob = await signedIn(app, 'sdkbob');
+    const upload = await alice.client.uploadAttachment(
+      new Blob([Buffer.from('hello file')]),
+      'hello.txt',
+    );
+    expect(upload).toMatchObject({ filename: 'hello.txt', size: 10 });
+    const sent = await alice.client.sendMessage({
+      recipientID: bob.user.id,
+      content: 'sdk searchable words',
+      attachmentIDs: [upload.id],
+    });
+    expect(sent.attachments.map((a) => a.id)).toEqual([upload.id]);
+    const found = await bob.client.searchMessages({ q: 'searchable' });
+    expect(found.items.map((m) => m.id)).toEqual([sent.id]);
+    await bob.client.block(alice.user.id);
+    expect((await bob.client.blockedUsers()).map((u) => u.id)).toEqual([alice.user.id]);
+    const refused = await alice.client
+      .sendMessage({ recipientID: bob.user.id, content: 'hi' })
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ApiError);
+    expect((refused as ApiError).code).toBe('FORBIDDEN');
+    await bob.client.unblock(alice.user.id);
+    expect(await bob.client.blockedUsers()).toEqual([]);
   });
 });

@@ -75,6 +75,25 @@ export const rateLimitConfig = registerAs('rateLimit', () => {
   };
 });
 
+export const attachmentsConfig = registerAs('attachments', () => {
+  const e = env();
+  return {
+    maxBytes: e.ATTACHMENT_MAX_BYTES,
+    /** Local storage (and the upload spool in every mode): DATA_DIR/attachments. */
+    directory: path.join(path.resolve(e.DATA_DIR), 'attachments'),
+    s3: e.S3_BUCKET
+      ? {
+          bucket: e.S3_BUCKET,
+          endpoint: e.S3_ENDPOINT,
+          region: e.S3_REGION,
+          credentials:
+            e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY
+              ? { accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY }
+              : undefined,
+        }
+      : null,
+  };
+});
 export const messagesConfig = registerAs('messages', () => ({
   /** Seconds after sending during which the sender may edit; 0 = no limit. */
   editWindowSeconds: env().EDIT_WINDOW_SECONDS,
@@ -87,6 +106,7 @@ export const configNamespaces = [
   redisConfig,
   authConfig,
   rateLimitConfig,
+  attachmentsConfig,
   messagesConfig,
 ];
 
@@ -96,6 +116,7 @@ export type MessagingConfig = ReturnType<typeof messagingConfig>;
 export type RedisConfig = ReturnType<typeof redisConfig>;
 export type AuthConfig = ReturnType<typeof authConfig>;
 export type RateLimitConfig = ReturnType<typeof rateLimitConfig>;
+export type AttachmentsConfig = ReturnType<typeof attachmentsConfig>;
 export type MessagesConfig = ReturnType<typeof messagesConfig>;
 
 export interface RootConfig {
@@ -105,5 +126,6 @@ export interface RootConfig {
   redis: RedisConfig;
   auth: AuthConfig;
   rateLimit: RateLimitConfig;
+  attachments: AttachmentsConfig;
   messages: MessagesConfig;
 }

@@ -27,6 +27,14 @@ export interface Env {
   REDIS_KEY_PREFIX: string;
   /** How long an instance's presence heartbeat lives in Redis; it is refreshed every third of this. */
   PRESENCE_INSTANCE_TTL_MS: number;
+  /** Largest upload accepted; refused with 413 while streaming once passed. */
+  ATTACHMENT_MAX_BYTES: number;
+  /** When set, attachments live in this S3-compatible bucket instead of DATA_DIR/attachments. */
+  S3_BUCKET: string | undefined;
+  S3_ENDPOINT: string | undefined;
+  S3_REGION: string;
+  S3_ACCESS_KEY_ID: string | undefined;
+  S3_SECRET_ACCESS_KEY: string | undefined;
   /** PostgreSQL connections per process. */
   DATABASE_POOL_SIZE: number;
   /** Requests allowed to wait for a pool connection; more are answered 503 at once. */
@@ -150,6 +158,33 @@ function redisKeyPrefix(raw: Record<string, unknown>): string {
   return value;
 }
 
+function s3Settings(
+  raw: Record<string, unknown>,
+): Pick<
+  Env,
+  'S3_BUCKET' | 'S3_ENDPOINT' | 'S3_REGION' | 'S3_ACCESS_KEY_ID' | 'S3_SECRET_ACCESS_KEY'
+> {
+  const bucket = blankToUndefined(raw.S3_BUCKET);
+  if (bucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    throw new EnvValidationError('S3_BUCKET', 'expected a bucket name (3-63 of a-z 0-9 . -)');
+  }
+  const accessKeyId = blankToUndefined(raw.S3_ACCESS_KEY_ID);
+  const secretAccessKey = blankToUndefined(raw.S3_SECRET_ACCESS_KEY);
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+    throw new EnvValidationError(
+      accessKeyId === undefined ? 'S3_ACCESS_KEY_ID' : 'S3_SECRET_ACCESS_KEY',
+      'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together',
+    );
+  }
+  return {
+    S3_BUCKET: bucket,
+    S3_ENDPOINT: url(raw, 'S3_ENDPOINT', ['http:', 'https:']),
+    S3_REGION: blankToUndefined(raw.S3_REGION) ?? 'us-east-1',
+    S3_ACCESS_KEY_ID: accessKeyId,
+    S3_SECRET_ACCESS_KEY: secretAccessKey,
+  };
+}
+
 /** Secrets copied from docs and examples: the one in .env.example, and the usual suspects. */
 const PLACEHOLDER_SECRETS = new Set([
   'change-me-to-32-or-more-random-characters',
@@ -212,6 +247,8 @@ export function validateEnv(raw: Record<string, unknown>): Env {
     WORKERS: workers,
     REDIS_KEY_PREFIX: redisKeyPrefix(raw),
     PRESENCE_INSTANCE_TTL_MS: integer(raw, 'PRESENCE_INSTANCE_TTL_MS', 15_000, 1_500, 600_000),
+    ATTACHMENT_MAX_BYTES: integer(raw, 'ATTACHMENT_MAX_BYTES', 25 * 1024 * 1024, 1, 5 * 1024 ** 3),
+    ...s3Settings(raw),
     DATABASE_POOL_SIZE: integer(raw, 'DATABASE_POOL_SIZE', 20, 1, 1_000),
     DATABASE_POOL_MAX_WAITERS: integer(raw, 'DATABASE_POOL_MAX_WAITERS', 200, 1, 1_000_000),
     DATABASE_CONNECT_TIMEOUT_MS: integer(raw, 'DATABASE_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),

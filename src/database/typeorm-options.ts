@@ -1,4 +1,6 @@
 import type { DataSourceOptions } from 'typeorm';
+import { AttachmentEntity } from '../attachments/entities/attachment.entity';
+import { UserBlockEntity } from '../blocks/entities/user-block.entity';
 import { SessionEntity } from '../auth/entities/session.entity';
 import { GroupMemberEntity } from '../groups/entities/group-member.entity';
 import { GroupEntity } from '../groups/entities/group.entity';
@@ -11,6 +13,7 @@ import { UserEntity } from '../users/entities/user.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-InitialSchema';
 import { PostMessagesFunction1764000000001 } from './migrations/1764000000001-PostMessagesFunction';
 import { SessionPreviousTokenHash1764000000010 } from './migrations/1764000000010-SessionPreviousTokenHash';
+import { AttachmentsSearchBlocks1764000000030 } from './migrations/1764000000030-AttachmentsSearchBlocks';
 import { MessageLifecycle1764000000020 } from './migrations/1764000000020-MessageLifecycle';
 
 export const ENTITIES = [
@@ -21,6 +24,8 @@ export const ENTITIES = [
   ConversationEntity,
   ConversationMemberEntity,
   MessageEntity,
+  AttachmentEntity,
+  UserBlockEntity,
   MessageEditEntity,
   MessageReactionEntity,
 ];
@@ -30,6 +35,7 @@ export const MIGRATIONS = [
   PostMessagesFunction1764000000001,
   SessionPreviousTokenHash1764000000010,
   MessageLifecycle1764000000020,
+  AttachmentsSearchBlocks1764000000030,
 ];
 
 /** Pool size and the per-connection limits that keep an overloaded database answering. */

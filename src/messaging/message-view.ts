@@ -1,4 +1,4 @@
-import type { Message, ReactionSummary } from '../../libs/contracts/src';
+import type { Message, MessageAttachment, ReactionSummary } from '../../libs/contracts/src';
 
 /** A message row as read with raw SQL (snake_case columns). */
 export interface MessageRow {
@@ -81,7 +81,11 @@ function isoOrNull(value: Date | string | null): string | null {
  * Shapes a row for the wire. `delivered`/`read` come from the markers: for a direct message the
  * recipient's, for a group message all active members other than the sender (false with nobody else).
  */
-export function toMessage(row: MessageRow, markers: ParticipantMarkers[] | undefined): Message {
+export function toMessage(
+  row: MessageRow,
+  markers: ParticipantMarkers[] | undefined,
+  attachments: MessageAttachment[] = [],
+): Message {
   const seq = Number(row.seq);
   const others = (markers ?? []).filter((m) => m.userId !== row.sender_id);
   const deliveredCount = others.filter(
@@ -102,6 +106,7 @@ export function toMessage(row: MessageRow, markers: ParticipantMarkers[] | undef
     timestamp: new Date(row.created_at).toISOString(),
     delivered: others.length > 0 && deliveredCount === others.length,
     read: others.length > 0 && readCount === others.length,
+    attachments: deleted ? [] : attachments,
     version: Number(row.version),
     editedAt: isoOrNull(row.edited_at),
     deleted,
@@ -111,7 +116,6 @@ export function toMessage(row: MessageRow, markers: ParticipantMarkers[] | undef
     lastReplyAt: isoOrNull(row.last_reply_at),
     mentions: deleted ? [] : (row.mentions ?? []),
     reactions: deleted ? [] : (row.reactions ?? []),
-    attachments: [],
   };
   if (row.group_id) {
     message.deliveredCount = deliveredCount;

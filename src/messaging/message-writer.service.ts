@@ -12,6 +12,8 @@ import type { MessageRow } from './message-view';
 
 /** A send whose target is resolved and whose body is valid, waiting for the next group commit. */
 export interface PendingSend {
+  /** The new message's id when chosen in advance (attachments are claimed for it); else generated. */
+  messageId?: string;
   conversationId: string;
   senderId: string;
   recipientId: string | null;
@@ -241,7 +243,7 @@ export class MessageWriter implements BeforeApplicationShutdown {
                                    $6::text[], $7::varchar[], $8::varchar[], $9::uuid[], $10::text[],
                                    $11::timestamptz)`,
       [
-        batch.map(() => randomUUID()),
+        batch.map((send) => send.messageId ?? randomUUID()),
         batch.map((send) => send.conversationId),
         batch.map((send) => send.senderId),
         batch.map((send) => send.recipientId),

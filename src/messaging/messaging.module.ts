@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { AttachmentsModule } from '../attachments/attachments.module';
+import { BlocksModule } from '../blocks/blocks.module';
 import { PresenceModule } from '../presence/presence.module';
 import { ConversationAccessService } from './conversation-access.service';
 import { ConversationCache } from './conversation-cache';
@@ -11,7 +13,7 @@ import { MessagesController } from './messages.controller';
 import { MessagingService } from './messaging.service';
 
 @Module({
-  imports: [PresenceModule],
+  imports: [PresenceModule, AttachmentsModule, BlocksModule],
   controllers: [MessagesController, ConversationsController],
   providers: [
     ConversationMembershipService,

@@ -1,12 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource } from 'typeorm';
 import type {
   ConversationSummary,
   Message,
+  MessageAttachment,
   Pagination,
   UnreadSummary,
 } from '../../libs/contracts/src';
+import { AttachmentsService } from '../attachments/attachments.service';
+import { IMAGE_TYPES } from '../attachments/file-inspection';
+import { BlocksService } from '../blocks/blocks.service';
 import { AppError } from '../common/errors/app-error';
 import { RateLimitService } from '../common/rate-limit/rate-limit.service';
 import { MetricsService } from '../metrics/metrics.service';
@@ -23,7 +28,7 @@ import { ConversationResolver } from './conversation-resolver';
 import type { HistoryQueryDto } from './dto/history-query.dto';
 import type { SendMessageDto } from './dto/send-message.dto';
 import { DeliveryMarkerBuffer } from './marker.service';
-import { MessageWriter, type PendingSend } from './message-writer.service';
+import { MessageWriter, type PendingSend, type WrittenMessage } from './message-writer.service';
 import {
   MESSAGE_COLUMNS,
   messageColumns,
@@ -70,6 +75,8 @@ export class MessagingService {
     private readonly presence: PresenceService,
     private readonly cache: ConversationCache,
     private readonly resolver: ConversationResolver,
+    private readonly attachments: AttachmentsService,
+    private readonly blocks: BlocksService,
   ) {}
 
   /** Stores a message (or finds the one with the same clientMessageID) and publishes it. */
@@ -86,7 +93,7 @@ export class MessagingService {
       recipientId: null,
       groupId: null,
       privateGroup: false,
-      content: dto.content,
+      content: dto.content ?? '',
       messageType: dto.messageType ?? 'text',
       clientMessageId: dto.clientMessageID ?? null,
       replyToId: dto.replyToID?.toLowerCase() ?? null,
@@ -99,6 +106,7 @@ export class MessagingService {
           { field: 'recipientID', message: 'recipientID must be another user' },
         ]);
       }
+      await this.blocks.assertCanMessage(senderId, recipientId);
       pending.recipientId = recipientId;
       pending.conversationId = await this.resolver.directConversationId(senderId, recipientId);
     } else {
@@ -108,10 +116,10 @@ export class MessagingService {
       pending.conversationId = target.conversationId;
       pending.privateGroup = target.privateGroup;
     }
-    const written = await this.writer.write(pending);
+    const { written, attachments } = await this.writeWithAttachments(pending, dto);
     this.cache.noteSeq(pending.conversationId, Number(written.row.seq));
     this.cache.recordSender(pending.conversationId, Number(written.row.seq), senderId);
-    const message = toMessage(written.row, []);
+    const message = toMessage(written.row, [], attachments);
     if (!written.replay) {
       this.metrics.messagesSent.inc({ kind: pending.groupId ? 'group' : 'direct' });
     }
@@ -133,6 +141,48 @@ export class MessagingService {
       this.events.emit(MESSAGING_EVENTS.messageUpdated, updated);
     }
     return written.replay ? (await this.decorate([written.row]))[0] : message;
+  }
+
+  /**
+   * Claims the attachments for a message id chosen now, writes, and releases the claim if the send is
+   * refused, fails, or turns out to be a replay of an earlier message.
+   */
+  private async writeWithAttachments(
+    pending: PendingSend,
+    dto: SendMessageDto,
+  ): Promise<{ written: WrittenMessage; attachments: MessageAttachment[] }> {
+    if (!dto.attachmentIDs?.length) {
+      return { written: await this.writer.write(pending), attachments: [] };
+    }
+    pending.messageId = randomUUID();
+    const attachments = await this.attachments.claimForMessage(
+      pending.senderId,
+      dto.attachmentIDs,
+      pending.messageId,
+      pending.clientMessageId,
+    );
+    if (dto.messageType === undefined) {
+      pending.messageType = attachments.every((a) => IMAGE_TYPES.has(a.contentType))
+        ? 'image'
+        : 'file';
+    }
+    let written: WrittenMessage;
+    try {
+      written = await this.writer.write(pending);
+    } catch (error) {
+      await this.attachments.releaseClaim(pending.messageId);
+      throw error;
+    }
+    if (written.row.id !== pending.messageId) {
+      await this.attachments.releaseClaim(pending.messageId);
+      return { written, attachments: [] };
+    }
+    return { written, attachments };
+  }
+
+  /** Messages as the caller sees them (markers and attachments), for other read paths. */
+  async present(rows: MessageRow[]): Promise<Message[]> {
+    return this.decorate(rows);
   }
 
   async history(userId: string, ref: string, query: HistoryQueryDto): Promise<HistoryPage> {
@@ -548,6 +598,7 @@ export class MessagingService {
           WHERE conversation_id = ANY($1::uuid[]) AND left_seq IS NULL`,
       [conversationIds],
     );
+    const attachments = await this.attachments.forMessages(rows.map((row) => row.id));
     const markers = new Map<string, ParticipantMarkers[]>();
     for (const row of markerRows) {
       const list = markers.get(row.conversation_id) ?? [];
@@ -561,6 +612,8 @@ export class MessagingService {
       });
       markers.set(row.conversation_id, list);
     }
-    return rows.map((row) => toMessage(row, markers.get(row.conversation_id)));
+    return rows.map((row) =>
+      toMessage(row, markers.get(row.conversation_id), attachments.get(row.id)),
+    );
   }
 }

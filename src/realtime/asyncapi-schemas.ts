@@ -34,7 +34,7 @@ export const schemas: Record<string, Schema> = {
       content: {
         type: 'string',
         maxLength: 10000,
-        description: 'Empty only for a deleted message (a tombstone)',
+        description: 'Empty only for a deleted message (a tombstone) or one sent with attachments',
       },
       messageType: { type: 'string', enum: ['text', 'image', 'file'] },
       clientMessageID: { type: 'string', maxLength: 64, nullable: true },
@@ -65,7 +65,18 @@ export const schemas: Record<string, Schema> = {
           userIDs: { type: 'array', items: uuid },
         }),
       },
-      attachments: { type: 'array', items: { type: 'object' } },
+      attachments: {
+        type: 'array',
+        maxItems: 10,
+        items: obj({
+          id: uuid,
+          filename: { type: 'string', maxLength: 255 },
+          contentType: { type: 'string', maxLength: 127 },
+          size: { type: 'integer', minimum: 1 },
+          width: { type: 'integer', nullable: true },
+          height: { type: 'integer', nullable: true },
+        }),
+      },
     },
     [
       'id',

@@ -1,3 +1,4 @@
+import { BlocksService } from '../blocks/blocks.service';
 import { Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { performance } from 'node:perf_hooks';
@@ -29,6 +30,7 @@ export class DeliverySubscriber {
     private readonly delivery: RealtimeDelivery,
     private readonly metrics: MetricsService,
     private readonly messaging: MessagingService,
+    private readonly blocks: BlocksService,
   ) {}
 
   @OnEvent(MESSAGING_EVENTS.messageCreated)
@@ -100,7 +102,9 @@ export class DeliverySubscriber {
   @OnEvent(PRESENCE_EVENTS.changed, { async: true, promisify: true })
   async onPresenceChanged(event: PresenceChangedEvent): Promise<void> {
     try {
-      const peers = await this.messaging.peerIds(event.userId);
+      // Users this user blocks get no presence from them.
+      const hidden = await this.blocks.blockedBy(event.userId);
+      const peers = (await this.messaging.peerIds(event.userId)).filter((id) => !hidden.has(id));
       this.delivery.toUsers([...peers, event.userId], 'presence', {
         userID: event.userId,
         status: event.status,

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { BlocksModule } from '../blocks/blocks.module';
 import { GroupsModule } from '../groups/groups.module';
 import { MessageLifecycleModule } from '../messaging/lifecycle/lifecycle.module';
 import { MessagingModule } from '../messaging/messaging.module';
@@ -19,7 +20,14 @@ import { TypingService } from './typing.service';
  * feature modules and knows no SQL; no feature module imports it.
  */
 @Module({
-  imports: [AuthModule, MessagingModule, MessageLifecycleModule, GroupsModule, PresenceModule],
+  imports: [
+    AuthModule,
+    MessagingModule,
+    MessageLifecycleModule,
+    GroupsModule,
+    PresenceModule,
+    BlocksModule,
+  ],
   providers: [
     RealtimeDelivery,
     SocketAuthMiddleware,

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { BlocksService } from '../blocks/blocks.service';
 import type { AuthenticatedUser } from '../common/decorators/current-user.decorator';
 import { RateLimitService } from '../common/rate-limit/rate-limit.service';
 import { MessagingService } from '../messaging/messaging.service';
@@ -16,12 +17,15 @@ export class TypingService {
     private readonly messaging: MessagingService,
     private readonly rateLimits: RateLimitService,
     private readonly delivery: RealtimeDelivery,
+    private readonly blocks: BlocksService,
   ) {}
 
   async typing(user: AuthenticatedUser, connectionId: string, dto: TypingDto): Promise<void> {
     await this.rateLimits.consume('typing', connectionId);
     const audience = await this.messaging.activeParticipantIds(user.userId, dto.conversationID);
-    const others = audience.participantIds.filter((id) => id !== user.userId);
+    // Users the typist blocks do not see them typing (a cached set: no query per keystroke).
+    const hidden = await this.blocks.blockedBy(user.userId);
+    const others = audience.participantIds.filter((id) => id !== user.userId && !hidden.has(id));
     this.delivery.toUsers(others, 'typing', {
       conversationID: audience.conversationId,
       userID: user.userId,

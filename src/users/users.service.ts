@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { In, Repository } from 'typeorm';
 import type { PublicUser, User } from '../../libs/contracts/src';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { isUuid } from '../common/validation/uuid';
@@ -70,6 +70,10 @@ export class UsersService {
       return null;
     }
     return this.users.findOne({ where: { id } });
+  }
+
+  async findByIds(ids: readonly string[]): Promise<UserEntity[]> {
+    return ids.length ? this.users.findBy({ id: In([...ids]) }) : [];
   }
 
   async getMe(userId: string): Promise<User> {

@@ -69,6 +69,21 @@ export interface GroupMembership {
   joinedAt: string;
 }
 
+/** A file as a message carries it. `width`/`height` for images, else null. */
+export interface MessageAttachment {
+  id: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  width: number | null;
+  height: number | null;
+}
+
+/** `POST /api/attachments`: the stored upload. */
+export interface Attachment extends MessageAttachment {
+  sha256: string;
+}
+
 export interface Message {
   id: string;
   conversationID: string;
@@ -86,6 +101,8 @@ export interface Message {
   deliveredCount?: number;
   /** Group messages only: members other than the sender who read it. */
   readCount?: number;
+  /** Files sent with the message, in the order given on send (empty for none). */
+  attachments: MessageAttachment[];
   /** The conversation's version when this message last changed (gap-free per conversation). */
   version: number;
   /** Null until edited. */
@@ -103,7 +120,6 @@ export interface Message {
   mentions: string[];
   /** Totals per emoji, in order of first use. */
   reactions: ReactionSummary[];
-  attachments: unknown[];
 }
 
 export interface ReactionSummary {

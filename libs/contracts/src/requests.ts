@@ -34,13 +34,23 @@ export interface UpdateMemberRoleRequest {
 export interface SendMessageRequest {
   recipientID?: string;
   groupID?: string;
-  content: string;
+  /** May be empty (or left out) when attachmentIDs are given. */
+  content?: string;
   messageType?: MessageType;
   clientMessageID?: string;
+  /** <= 10 of the sender's uploads not yet attached to a message. */
+  attachmentIDs?: string[];
   /** A message of the same conversation: this one becomes a reply in its thread. */
   replyToID?: string;
   /** User ids (<= 50); only current participants other than the sender are kept. */
   mentions?: string[];
+}
+
+export interface SearchMessagesQuery {
+  q: string;
+  conversationID?: string;
+  limit?: number;
+  cursor?: string;
 }
 
 export interface EditMessageRequest {

@@ -1,4 +1,5 @@
 import type {
+  Attachment,
   ConversationSummary,
   ErrorBody,
   Group,
@@ -10,6 +11,7 @@ import type {
   Pagination,
   PublicUser,
   RegisterRequest,
+  SearchMessagesQuery,
   SendMessageRequest,
   TokenPair,
   UnreadSummary,
@@ -215,6 +217,30 @@ export class MessagingHttpClient {
     });
   }
 
+  // ---- attachments, search, blocking
+  /** Uploads one file (multipart, part `file`); send its `id` in `attachmentIDs` within 24 hours. */
+  uploadAttachment(file: Blob, filename: string): Promise<Attachment> {
+    const form = new FormData();
+    form.append('file', file, filename);
+    return this.call('POST', '/api/attachments', { body: form });
+  }
+
+  searchMessages(query: SearchMessagesQuery): Promise<Page<Message>> {
+    return this.page('GET', '/api/messages/search', { ...query });
+  }
+
+  block(userId: string): Promise<void> {
+    return this.call('PUT', `/api/users/${encodeURIComponent(userId)}/block`);
+  }
+
+  unblock(userId: string): Promise<void> {
+    return this.call('DELETE', `/api/users/${encodeURIComponent(userId)}/block`);
+  }
+
+  blockedUsers(): Promise<PublicUser[]> {
+    return this.call('GET', '/api/users/blocked');
+  }
+
   // ---- plumbing
   private async page<T>(method: string, path: string, query: Query): Promise<Page<T>> {
     const envelope = await this.send<T[]>(method, path, { query });
@@ -242,7 +268,8 @@ export class MessagingHttpClient {
       }
     }
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (options.body !== undefined) {
+    const form = options.body instanceof FormData ? options.body : null;
+    if (options.body !== undefined && !form) {
       headers['content-type'] = 'application/json';
     }
     if (options.auth !== false && this.tokens) {
@@ -251,7 +278,8 @@ export class MessagingHttpClient {
     const response = await this.fetchFn(url, {
       method,
       headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      // A FormData body sets its own multipart content type and boundary.
+      body: form ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
     });
     if (response.status === 204) {
       return { data: undefined as T };

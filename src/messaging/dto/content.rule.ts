@@ -6,10 +6,16 @@ import {
 
 export const MAX_CONTENT_CODE_POINTS = 10_000;
 
+/** A message with attachments may have empty content. */
+function carriesAttachments(body: object | undefined): boolean {
+  const ids = (body as { attachmentIDs?: unknown } | undefined)?.attachmentIDs;
+  return Array.isArray(ids) && ids.length > 0;
+}
+
 /** Length in Unicode code points (an emoji counts once), 1-10,000, and no NUL (PostgreSQL text cannot hold it). */
 @ValidatorConstraint({ name: 'messageContent', async: false })
 export class ContentRule implements ValidatorConstraintInterface {
-  validate(value: unknown): boolean {
+  validate(value: unknown, args?: ValidationArguments): boolean {
     if (typeof value !== 'string' || value.includes('\u0000')) {
       return false;
     }
@@ -20,7 +26,7 @@ export class ContentRule implements ValidatorConstraintInterface {
         return false;
       }
     }
-    return count >= 1;
+    return count >= 1 || carriesAttachments(args?.object);
   }
 
   defaultMessage(args: ValidationArguments): string {

@@ -1,6 +1,7 @@
 import { ApiDateTime, ApiUuid } from '../../common/http/api-docs';
 import { MAX_CONTENT_CODE_POINTS } from './content.rule';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { MessageAttachmentDto } from '../../attachments/dto/attachment.dto';
 import type {
   ConversationSummary,
   Message,
@@ -59,6 +60,9 @@ export class MessageDto implements Message {
   deliveredCount?: number;
   @ApiPropertyOptional({ description: 'Group messages: members other than the sender who read it' })
   readCount?: number;
+  /** Files sent with the message, in send order (empty for none). */
+  @ApiProperty({ type: [MessageAttachmentDto], maxItems: 10 })
+  attachments!: MessageAttachmentDto[];
   /** The conversation's version when this message last changed. @example 57 */
   version!: number;
   /** Null until edited. */
@@ -83,9 +87,6 @@ export class MessageDto implements Message {
   /** Totals per emoji, in order of first use. */
   @ApiProperty({ type: [ReactionDto], maxItems: 50 })
   reactions!: ReactionDto[];
-  /** Files attached to the message (none until attachments land). */
-  @ApiProperty({ type: 'array', items: { type: 'object' }, maxItems: 10, example: [] })
-  attachments!: unknown[];
 }
 
 export class UnreadConversationDto implements UnreadConversation {

@@ -2,6 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   ArrayMaxSize,
+  ArrayUnique,
   IsArray,
   IsIn,
   IsOptional,
@@ -40,16 +41,29 @@ export class SendMessageDto implements SendMessageRequest {
   groupID?: string;
 
   /**
-   * 1-10,000 Unicode code points; no NUL characters.
+   * 1-10,000 Unicode code points; no NUL characters. May be empty (or left out) with attachments.
    * @example Hello, how are you?
    */
-  @ApiProperty({ minLength: 1, maxLength: MAX_CONTENT_CODE_POINTS })
+  @ValidateIf((body: SendMessageDto) => body.content !== undefined || !body.attachmentIDs?.length)
+  @ApiProperty({ minLength: 0, maxLength: MAX_CONTENT_CODE_POINTS, required: false })
   @IsString()
   @Validate(ContentRule)
-  content!: string;
+  content?: string;
 
   /**
-   * `text` (default), `image` or `file`.
+   * Up to 10 of the sender's uploads (`POST /api/attachments`) not yet attached to a message.
+   * @example ["1b4e28ba-2fa1-4d3b-a3f5-ef19b5a7633b"]
+   */
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10)
+  @ArrayUnique()
+  @IsUUID('all', { each: true })
+  @ApiProperty({ type: [String], maxItems: 10, required: false, format: 'uuid' })
+  attachmentIDs?: string[];
+
+  /**
+   * `text` (default; with attachments `image` when all are images, else `file`), `image` or `file`.
    * @example text
    */
   @IsOptional()

@@ -9,6 +9,7 @@ export type MessageKind = 'text' | 'image' | 'file';
   unique: true,
   where: '"client_message_id" IS NOT NULL',
 })
+@Index('IDX_messages_content_tsv', { synchronize: false })
 @Index('UQ_messages_conversation_version', ['conversationId', 'version'], { unique: true })
 @Index('IDX_messages_thread_root_seq', ['threadRootId', 'seq'], {
   where: '"thread_root_id" IS NOT NULL',
@@ -50,6 +51,18 @@ export class MessageEntity {
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 
+  /** Full-text search vector, computed by PostgreSQL (GIN index `IDX_messages_content_tsv`). */
+  @Column({
+    name: 'content_tsv',
+    type: 'tsvector',
+    generatedType: 'STORED',
+    nullable: true,
+    asExpression: `to_tsvector('simple'::regconfig, "content")`,
+    select: false,
+    insert: false,
+    update: false,
+  })
+  contentTsv?: string;
   /** The conversation's version when this message last changed (unique per conversation). */
   @Column({ type: 'bigint', transformer: bigintToNumber })
   version!: number;

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AttachmentsModule } from '../../attachments/attachments.module';
 import { MessagingModule } from '../messaging.module';
 import { ChangesService } from './changes.service';
 import { LifecycleController } from './lifecycle.controller';
@@ -11,7 +12,7 @@ import { ThreadsService } from './threads.service';
 
 /** Message lifecycle: edits, deletions, reactions, threads and the per-conversation change feed. */
 @Module({
-  imports: [MessagingModule],
+  imports: [MessagingModule, AttachmentsModule],
   controllers: [LifecycleController],
   providers: [
     MessageLifecycleRepository,

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AttachmentsService } from '../../attachments/attachments.service';
 import { AppError } from '../../common/errors/app-error';
 import { MessageLifecycleRepository } from './message-lifecycle.repository';
 import { MessageLookup } from './message-lookup.service';
@@ -12,6 +13,7 @@ export class MessageDeletionsService {
   constructor(
     private readonly repository: MessageLifecycleRepository,
     private readonly lookup: MessageLookup,
+    private readonly attachments: AttachmentsService,
   ) {}
 
   async delete(userId: string, messageId: string): Promise<void> {
@@ -34,5 +36,7 @@ export class MessageDeletionsService {
       return true;
     });
     this.lookup.publishDeleted(change);
+    // After the commit: the tombstone carries no attachments, so their rows and files go (idempotent).
+    await this.attachments.removeForMessage(row.id);
   }
 }

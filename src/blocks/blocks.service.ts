@@ -1,0 +1,123 @@
+import { Injectable } from '@nestjs/common';
+import type { PublicUser } from '../../libs/contracts/src';
+import { AppError } from '../common/errors/app-error';
+import { UsersService } from '../users/users.service';
+import { BlocksRepository } from './blocks.repository';
+
+/**
+ * Answers are cached briefly: the direct-message check runs on every send and the realtime filter on
+ * every presence and typing event. A change made on this instance invalidates at once; one made on
+ * another instance is seen within this TTL.
+ */
+const CACHE_TTL_MS = 5_000;
+const MAX_ENTRIES = 100_000;
+/** `GET /api/users/blocked` lists at most this many (the most recent). */
+export const MAX_LISTED_BLOCKS = 1_000;
+
+interface Expiring<T> {
+  value: T;
+  expires: number;
+}
+
+function pairKey(a: string, b: string): string {
+  return a < b ? `${a}:${b}` : `${b}:${a}`;
+}
+
+/** Blocking between users: the only writer of `user_blocks` and the one place that reads it. */
+@Injectable()
+export class BlocksService {
+  private readonly pairs = new Map<string, Expiring<boolean>>();
+  private readonly blockedSets = new Map<string, Expiring<Set<string>>>();
+
+  constructor(
+    private readonly repository: BlocksRepository,
+    private readonly users: UsersService,
+  ) {}
+
+  /** Blocks `targetId` (idempotent). Yourself is 400, an unknown user 404. */
+  async block(callerId: string, targetId: string): Promise<void> {
+    const target = await this.requireOther(callerId, targetId);
+    await this.repository.insert(callerId, target);
+    this.invalidate(callerId, target);
+  }
+
+  /** Lifts the block (idempotent; an unknown user is 404, as for block). */
+  async unblock(callerId: string, targetId: string): Promise<void> {
+    const target = await this.requireOther(callerId, targetId);
+    await this.repository.delete(callerId, target);
+    this.invalidate(callerId, target);
+  }
+
+  /** The public profiles the caller blocks, most recent first. */
+  async listBlocked(callerId: string): Promise<PublicUser[]> {
+    const ids = (await this.repository.blockedIds(callerId)).slice(0, MAX_LISTED_BLOCKS);
+    const users = await this.users.findByIds(ids);
+    const byId = new Map(users.map((user) => [user.id, user]));
+    return this.users.toPublicUsers(ids.flatMap((id) => byId.get(id) ?? []));
+  }
+
+  /**
+   * The users `userId` blocks. Their messages stay out of `userId`'s search and mention counts, and
+   * `userId`'s presence and typing stay hidden from them.
+   */
+  async blockedBy(userId: string): Promise<Set<string>> {
+    const hit = this.blockedSets.get(userId);
+    if (hit && hit.expires > Date.now()) {
+      return hit.value;
+    }
+    const value = new Set(await this.repository.blockedIds(userId));
+    this.remember(this.blockedSets, userId, value);
+    return value;
+  }
+
+  /** Direct messages are refused (403) both ways while either user blocks the other. */
+  async assertCanMessage(senderId: string, recipientId: string): Promise<void> {
+    if (await this.blockedEitherWay(senderId, recipientId)) {
+      throw AppError.forbidden('You cannot message this user');
+    }
+  }
+
+  async blockedEitherWay(a: string, b: string): Promise<boolean> {
+    const key = pairKey(a, b);
+    const hit = this.pairs.get(key);
+    if (hit && hit.expires > Date.now()) {
+      return hit.value;
+    }
+    const value = await this.repository.existsEitherWay(a, b);
+    this.remember(this.pairs, key, value);
+    return value;
+  }
+
+  private async requireOther(callerId: string, targetId: string): Promise<string> {
+    const target = targetId.toLowerCase();
+    if (target === callerId) {
+      throw AppError.validation('You cannot block yourself', [
+        { field: 'userID', message: 'userID must be another user' },
+      ]);
+    }
+    if (!(await this.users.findById(target))) {
+      throw AppError.notFound('User');
+    }
+    return target;
+  }
+
+  private invalidate(blockerId: string, blockedId: string): void {
+    this.pairs.delete(pairKey(blockerId, blockedId));
+    this.blockedSets.delete(blockerId);
+  }
+
+  private remember<T>(cache: Map<string, Expiring<T>>, key: string, value: T): void {
+    if (cache.size >= MAX_ENTRIES) {
+      // Maps iterate in insertion order: drop the oldest tenth rather than everything at once.
+      let drop = MAX_ENTRIES / 10;
+      for (const oldest of cache.keys()) {
+        cache.delete(oldest);
+        if (--drop <= 0) {
+          break;
+        }
+      }
+    }
+    cache.delete(key);
+    cache.set(key, { value, expires: Date.now() + CACHE_TTL_MS });
+  }
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { BlocksModule } from '../blocks/blocks.module';
+import { MessagingModule } from '../messaging/messaging.module';
+import { SearchController } from './search.controller';
+import { SearchRepository } from './search.repository';
+import { SearchService } from './search.service';
+
+@Module({
+  imports: [MessagingModule, BlocksModule],
+  controllers: [SearchController],
+  providers: [SearchRepository, SearchService],
+})
+export class SearchModule {}
