@@ -17,7 +17,7 @@ import {
   type AuthenticatedUser,
 } from '../../common/decorators/current-user.decorator';
 import { ErrorCode } from '../../common/errors/app-error';
-import { ApiErrors, ApiSuccess } from '../../common/http/api-docs';
+import { ApiErrors, ApiSuccess, MAX_PAGE_SIZE } from '../../common/http/api-docs';
 import { Paginated } from '../../common/http/paginated';
 import { uuidPipe } from '../../common/http/uuid-pipe';
 import { MessageDto } from '../dto/message.dto';
@@ -36,6 +36,8 @@ const EMOJI_PARAM = {
   description:
     'One emoji (URL-encoded; compared after NFC with U+FE0F removed) or a short name like :thumbs_up:',
   example: '%F0%9F%91%8D',
+  // Decoded, at most 64 UTF-16 code units (src/messaging/lifecycle/emoji.ts refuses longer).
+  schema: { type: 'string', minLength: 1, maxLength: 64 },
 };
 
 /** Edits, deletions, reactions, threads and the change feed (SPEC 4, "Message lifecycle"). */
@@ -125,7 +127,7 @@ export class LifecycleController {
     description:
       'The thread of this message (its root, or itself). pagination.nextCursor is the seq to pass as `after`.',
   })
-  @ApiSuccess(MessageDto, { isArray: true, paginated: true })
+  @ApiSuccess(MessageDto, { isArray: true, maxItems: MAX_PAGE_SIZE, paginated: true })
   @ApiErrors(ErrorCode.UNAUTHORIZED, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND)
   async replies(
     @CurrentUser() caller: AuthenticatedUser,

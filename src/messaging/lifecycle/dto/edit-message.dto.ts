@@ -1,6 +1,7 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsOptional, IsString, IsUUID, Validate } from 'class-validator';
 import type { EditMessageRequest } from '../../../../libs/contracts/src';
-import { ContentRule } from '../../dto/content.rule';
+import { ContentRule, MAX_CONTENT_CODE_POINTS } from '../../dto/content.rule';
 
 /** `PATCH /api/messages/{messageID}`; the socket's `edit_message` adds `messageID`. */
 export class EditMessageDto implements EditMessageRequest {
@@ -8,6 +9,7 @@ export class EditMessageDto implements EditMessageRequest {
    * The new content: 1-10,000 Unicode code points, no NUL characters.
    * @example Hello again (edited)
    */
+  @ApiProperty({ minLength: 1, maxLength: MAX_CONTENT_CODE_POINTS })
   @IsString()
   @Validate(ContentRule)
   content!: string;
