@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { expect } from 'expect';
-import Redis from 'ioredis';
 import type {
   ConversationChanges,
   Message,
@@ -12,7 +11,7 @@ import type {
   MessageUpdatedEvent,
 } from '../libs/contracts/src';
 import { registerUser, type RegisteredUser } from './utils/factories';
-import { type Instance, startInstance, stopInstance } from './utils/instances';
+import { deleteRedisKeys, type Instance, startInstance, stopInstance } from './utils/instances';
 import { createTestDatabase } from './utils/test-app';
 import { connectSocket, emitWithAck, type TestSocket, waitForEvent } from './utils/ws-client';
 
@@ -84,16 +83,7 @@ describe('Message lifecycle across two instances (PostgreSQL + Redis)', () => {
     if (dataDir) {
       rmSync(dataDir, { recursive: true, force: true });
     }
-    const redis = new Redis(REDIS_URL);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${PREFIX}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length) {
-        await redis.del(...keys);
-      }
-    } while (cursor !== '0');
-    await redis.quit();
+    await deleteRedisKeys(REDIS_URL, PREFIX);
   });
 
   it('should push edits, reactions and deletions made on A to participants on B', async () => {

@@ -4,10 +4,15 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { expect } from 'expect';
-import Redis from 'ioredis';
 import type { Message } from '../libs/contracts/src';
 import { registerUser, type RegisteredUser } from './utils/factories';
-import { type Instance, startInstance, stopInstance, until } from './utils/instances';
+import {
+  deleteRedisKeys,
+  type Instance,
+  startInstance,
+  stopInstance,
+  until,
+} from './utils/instances';
 import { createTestDatabase } from './utils/test-app';
 import { connectSocket, emitWithAck, type TestSocket, waitForEvent } from './utils/ws-client';
 
@@ -134,16 +139,7 @@ describe('Multi-instance (two processes, one PostgreSQL, one Redis)', () => {
     if (dataDir) {
       rmSync(dataDir, { recursive: true, force: true });
     }
-    const redis = new Redis(REDIS_URL);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${PREFIX}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length) {
-        await redis.del(...keys);
-      }
-    } while (cursor !== '0');
-    await redis.quit();
+    await deleteRedisKeys(REDIS_URL, PREFIX);
   });
 
   it('should deliver a direct message sent on A to the recipient on B', async () => {

@@ -4,11 +4,10 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { expect } from 'expect';
-import Redis from 'ioredis';
 import type { Message, PresenceEvent, TypingEvent } from '../libs/contracts/src';
 import { sendHttp } from './realtime-helpers';
 import { registerUser, type RegisteredUser } from './utils/factories';
-import { type Instance, startInstance, stopInstance } from './utils/instances';
+import { deleteRedisKeys, type Instance, startInstance, stopInstance } from './utils/instances';
 import { PlainWsClient } from './utils/plain-ws-client';
 import { createTestDatabase } from './utils/test-app';
 import { collectEvents, connectSocket, emitWithAck, type TestSocket } from './utils/ws-client';
@@ -56,16 +55,7 @@ describe('plain WebSocket across instances (PostgreSQL + Redis)', () => {
     if (dataDir) {
       rmSync(dataDir, { recursive: true, force: true });
     }
-    const redis = new Redis(REDIS_URL);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${PREFIX}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length) {
-        await redis.del(...keys);
-      }
-    } while (cursor !== '0');
-    await redis.quit();
+    await deleteRedisKeys(REDIS_URL, PREFIX);
   });
 
   it('should deliver to a plain connection on A a message sent over HTTP through B', async () => {

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
+import Redis from 'ioredis';
 import request from 'supertest';
 import { TEST_JWT_SECRET, type TestApp } from './test-app';
 
@@ -123,5 +124,22 @@ export async function stopInstance(instance: Instance | undefined): Promise<void
   ]);
   if (code === 'timeout') {
     instance.child.kill('SIGKILL');
+  }
+}
+
+/** Removes every key a suite wrote under its own REDIS_KEY_PREFIX. */
+export async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length) {
+        await redis.del(...keys);
+      }
+    } while (cursor !== '0');
+  } finally {
+    await redis.quit();
   }
 }
