@@ -393,9 +393,9 @@ describe('groups', () => {
       ]);
     });
 
-    it('should answer 404 to a non-member joining a private group, as GET does', async () => {
+    it('should answer 403 to a non-member joining a private group (GET stays 404)', async () => {
       const hidden = await createGroup(owner, { visibility: 'private' });
-      expectError(await join(alice, hidden.id), 404, 'NOT_FOUND');
+      expectError(await join(alice, hidden.id), 403, 'FORBIDDEN');
       expectError(
         await app.http().get(`/api/groups/${hidden.id}`).set('Authorization', alice.auth),
         404,

@@ -556,8 +556,9 @@ describe('hostile input', () => {
     });
   });
 
+  // Finding 12 asked for 404; the product contract (section 4, join) says 403, and it wins.
   describe('private groups (finding 12)', () => {
-    it('should answer NOT_FOUND to a non-member joining a private group over HTTP and socket', async () => {
+    it('should answer FORBIDDEN to a non-member joining a private group over HTTP and socket', async () => {
       const hidden = await app
         .http()
         .post('/api/groups')
@@ -567,13 +568,13 @@ describe('hostile input', () => {
       const groupID = (hidden.body as { data: { id: string } }).data.id;
       expectError(
         await app.http().post(`/api/groups/${groupID}/join`).set('Authorization', bob.auth),
-        404,
-        'NOT_FOUND',
+        403,
+        'FORBIDDEN',
       );
       const socket = await connectSocket(app.baseUrl, bob.accessToken);
       try {
         const ack = await emitWithAck(socket, 'join_group', { groupID });
-        expect(ack).toMatchObject({ success: false, error: { code: 'NOT_FOUND' } });
+        expect(ack).toMatchObject({ success: false, error: { code: 'FORBIDDEN' } });
       } finally {
         socket.close();
       }

@@ -103,11 +103,11 @@ export class GroupsController {
   @ApiOperation({
     summary: 'Join a public group (idempotent)',
     description:
-      'A member who joins again gets the same membership back. A private group answers NOT_FOUND to ' +
-      'non-members, as GET does (an owner or admin adds members there). Whoever joins a group everyone has left becomes its owner.',
+      'A member who joins again gets the same membership back. A private group answers FORBIDDEN to ' +
+      'non-members (an owner or admin adds members there). Whoever joins a group everyone has left becomes its owner.',
   })
   @ApiSuccess(GroupMembershipDto)
-  @ApiErrors(ErrorCode.UNAUTHORIZED, ErrorCode.NOT_FOUND)
+  @ApiErrors(ErrorCode.UNAUTHORIZED, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND)
   async join(
     @CurrentUser() caller: AuthenticatedUser,
     @Param('groupID', uuidPipe('groupID')) groupId: string,

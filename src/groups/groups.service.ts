@@ -233,9 +233,9 @@ export class GroupsService {
 
   /**
    * Joins a public group. Idempotent: an existing member gets their membership back and no event is
-   * published. A private group is NOT_FOUND (unless the caller is already a member), as for every
-   * other read by a non-member: a FORBIDDEN would reveal that it exists. Members are added to private
-   * groups by an owner or admin. Whoever joins a group that everyone has left
+   * published. A private group is FORBIDDEN to a non-member, as the product contract states for this
+   * route (reads of a private group answer NOT_FOUND). Members are added to private groups by an owner
+   * or admin. Whoever joins a group that everyone has left
    * becomes its owner. Used by `POST /groups/{id}/join` and the socket event `join_group`.
    */
   async join(userId: string, groupId: string): Promise<GroupMembership> {
@@ -247,7 +247,9 @@ export class GroupsService {
         return { membership: existing, pending: null };
       }
       if (group.visibility === 'private') {
-        throw AppError.notFound('Group');
+        throw AppError.forbidden(
+          'This group is private: an owner or admin of it has to add you as a member',
+        );
       }
       const role: GroupRole = group.member_count === 0 ? 'owner' : 'member';
       return this.insertMember(em, group, userId, role);
