@@ -1,4 +1,4 @@
-import { ErrorCode } from '../../libs/contracts/src';
+import { ErrorCode, MESSAGE_TYPES } from '../../libs/contracts/src';
 
 /** Building blocks and shared schemas of the AsyncAPI document (see asyncapi.ts). */
 export type Schema = Record<string, unknown>;
@@ -36,7 +36,7 @@ export const schemas: Record<string, Schema> = {
         maxLength: 10000,
         description: 'Empty only for a deleted message (a tombstone) or one sent with attachments',
       },
-      messageType: { type: 'string', enum: ['text', 'image', 'file'] },
+      messageType: { type: 'string', enum: [...MESSAGE_TYPES] },
       clientMessageID: { type: 'string', maxLength: 64, nullable: true },
       timestamp: time,
       delivered: { type: 'boolean' },

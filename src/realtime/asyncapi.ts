@@ -1,5 +1,6 @@
 import {
   CLIENT_EVENT_NAMES,
+  MESSAGE_TYPES,
   type ClientToServerEvents,
   ErrorCode,
   SERVER_EVENT_NAMES,
@@ -39,7 +40,7 @@ const clientEvents: Record<keyof ClientToServerEvents, EventDoc> = {
           maxLength: 10000,
           description: '1-10,000 code points; may be empty or left out with attachmentIDs',
         },
-        messageType: { type: 'string', enum: ['text', 'image', 'file'] },
+        messageType: { type: 'string', enum: [...MESSAGE_TYPES] },
         clientMessageID: { type: 'string', minLength: 1, maxLength: 64 },
         attachmentIDs: {
           type: 'array',

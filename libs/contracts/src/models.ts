@@ -1,7 +1,9 @@
 /** Resource shapes as they travel over HTTP and Socket.IO. Times are ISO 8601 UTC strings. */
 
 export type PresenceStatus = 'online' | 'away' | 'offline';
-export type MessageType = 'text' | 'image' | 'file';
+/** Every message type, in one place (validation, docs and the database check follow it). */
+export const MESSAGE_TYPES = ['text', 'image', 'file'] as const;
+export type MessageType = (typeof MESSAGE_TYPES)[number];
 export type GroupVisibility = 'public' | 'private';
 export type GroupRole = 'owner' | 'admin' | 'member';
 export type ConversationType = 'direct' | 'group';

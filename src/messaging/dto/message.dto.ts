@@ -2,13 +2,14 @@ import { ApiDateTime, ApiUuid } from '../../common/http/api-docs';
 import { MAX_CONTENT_CODE_POINTS } from './content.rule';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { MessageAttachmentDto } from '../../attachments/dto/attachment.dto';
-import type {
-  ConversationSummary,
-  Message,
-  MessageType,
-  ReactionSummary,
-  UnreadConversation,
-  UnreadSummary,
+import {
+  MESSAGE_TYPES,
+  type ConversationSummary,
+  type Message,
+  type MessageType,
+  type ReactionSummary,
+  type UnreadConversation,
+  type UnreadSummary,
 } from '../../../libs/contracts/src';
 import { PublicUserDto } from '../../users/dto/user.dto';
 
@@ -43,7 +44,7 @@ export class MessageDto implements Message {
   /** @example Hello, how are you? */
   @ApiProperty({ minLength: 1, maxLength: MAX_CONTENT_CODE_POINTS })
   content!: string;
-  @ApiProperty({ enum: ['text', 'image', 'file'], example: 'text' })
+  @ApiProperty({ enum: MESSAGE_TYPES, example: 'text' })
   messageType!: MessageType;
   @ApiProperty({ type: String, minLength: 1, maxLength: 64, nullable: true })
   clientMessageID!: string | null;

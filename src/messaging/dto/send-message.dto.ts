@@ -13,10 +13,12 @@ import {
   Validate,
   ValidateIf,
 } from 'class-validator';
-import type { MessageType, SendMessageRequest } from '../../../libs/contracts/src';
+import {
+  MESSAGE_TYPES,
+  type MessageType,
+  type SendMessageRequest,
+} from '../../../libs/contracts/src';
 import { ContentRule, MAX_CONTENT_CODE_POINTS } from './content.rule';
-
-export const MESSAGE_TYPES: MessageType[] = ['text', 'image', 'file'];
 
 /** The same body over HTTP (`POST /api/messages/send`) and the socket (`send_message`). */
 export class SendMessageDto implements SendMessageRequest {
