@@ -100,6 +100,37 @@ describe('client SDK message lifecycle (libs/sdk)', () => {
     expect(all.find((m) => m.id === root.id)).toMatchObject({ content: 'root!', replyCount: 1 });
   });
 
+  it('should edit, react and delete over the socket, and report each change once to the peer session', async () => {
+    const alice = await signedIn(app, 'alice');
+    const bob = await signedIn(app, 'bob');
+    const aliceLive = alice.client.connect({ socketOptions: { transports: ['websocket'] } });
+    const bobLive = bob.client.connect({ socketOptions: { transports: ['websocket'] } });
+    sessions.push(aliceLive, bobLive);
+    await Promise.all([aliceLive.ready(), bobLive.ready()]);
+    const changes: MessageChange[] = [];
+    bobLive.onChange((change) => changes.push(change));
+
+    const sent = await aliceLive.send({ recipientID: bob.user.id, content: 'hello' });
+    await until(() => bobLive.version(sent.conversationID) === sent.version);
+    await expect(aliceLive.editMessage(sent.id, 'hello!')).resolves.toMatchObject({
+      content: 'hello!',
+    });
+    await expect(bobLive.addReaction(sent.id, '🎉')).resolves.toMatchObject({
+      reactions: [{ emoji: '🎉', count: 1 }],
+    });
+    await bobLive.removeReaction(sent.id, '🎉');
+    await aliceLive.deleteMessage(sent.id);
+    const final = await bobLive.changes(sent.conversationID, 0);
+    await until(() => bobLive.version(sent.conversationID) === final.version);
+    expect(changes.map((c) => c.kind)).toEqual(['updated', 'updated', 'updated', 'deleted']);
+    expect(bobLive.message(sent.conversationID, sent.id)).toMatchObject({
+      deleted: true,
+      content: '',
+      reactions: [],
+      version: final.version,
+    });
+  });
+
   it('should leave an offline client with exactly the server state once it reconnects', async () => {
     const alice = await signedIn(app, 'alice');
     const bob = await signedIn(app, 'bob');
