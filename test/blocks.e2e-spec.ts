@@ -116,6 +116,41 @@ describe('blocking', () => {
     }
   });
 
+  it("should leave the blocked user's mentions out of the blocker's mention counts only", async () => {
+    const [erin, fay, gil, hal] = await Promise.all([
+      registerUser(app, 'erin'),
+      registerUser(app, 'fay'),
+      registerUser(app, 'gil'),
+      registerUser(app, 'hal'),
+    ]);
+    const group = await createGroup(app, erin, 'mentions');
+    for (const member of [fay, gil, hal]) {
+      await joinGroup(app, member, group.id);
+    }
+    await block(erin, fay.id).expect(204);
+    await sendHttp(app, fay, {
+      groupID: group.id,
+      content: '@erin @hal',
+      mentions: [erin.id, hal.id],
+    });
+    await sendHttp(app, gil, { groupID: group.id, content: '@erin', mentions: [erin.id] });
+    const unread = async (user: RegisteredUser) =>
+      (await app.http().get('/api/messages/unread').set('Authorization', user.auth).expect(200))
+        .body.data as {
+        mentions: number;
+        conversations: { conversationID: string; unreadCount: number; mentionCount: number }[];
+      };
+    const forErin = await unread(erin);
+    const erinGroup = forErin.conversations.find((c) => c.conversationID === group.conversationID);
+    // Both messages stay unread for erin (no seq gap), only gil's mention counts.
+    expect(erinGroup).toMatchObject({ unreadCount: 2, mentionCount: 1 });
+    // hal blocks nobody: fay's mention counts for him.
+    const forHal = await unread(hal);
+    expect(
+      forHal.conversations.find((c) => c.conversationID === group.conversationID),
+    ).toMatchObject({ mentionCount: 1 });
+  });
+
   it("should hide the blocker's presence and typing from the blocked user only", async () => {
     // A blocker who has not been online yet: a quick reconnect would not change presence at all.
     const dana = await registerUser(app, 'dana');

@@ -240,7 +240,10 @@ export class MessagingService {
                 (SELECT count(*) FROM messages x
                   WHERE x.conversation_id = m.conversation_id AND x.seq > m.last_read_seq
                     AND x.seq <= v.visible_seq AND x.deleted_at IS NULL
-                    AND $1::uuid = ANY(x.mentions)) AS mention_count
+                    AND $1::uuid = ANY(x.mentions)
+                    AND NOT EXISTS (SELECT 1 FROM user_blocks b
+                                     WHERE b.blocker_id = $1 AND b.blocked_id = x.sender_id)
+                ) AS mention_count
          FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
          CROSS JOIN LATERAL (SELECT LEAST(c.last_seq, COALESCE(m.left_seq, c.last_seq)) AS visible_seq) v
         WHERE m.user_id = $1
