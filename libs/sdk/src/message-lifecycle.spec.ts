@@ -116,6 +116,31 @@ describe('RealtimeSession message lifecycle (fake transport)', () => {
     ]);
   });
 
+  it('should pull once more when another gap shows up while a pull is running', async () => {
+    const { live, socket } = session();
+    let release: (page: unknown) => void = () => undefined;
+    const pages: Promise<unknown>[] = [
+      new Promise((resolve) => (release = resolve)),
+      Promise.resolve({ messages: [msg(1, 6, { content: 'latest' })], version: 6, hasMore: false }),
+    ];
+    socket.answer = (event) =>
+      event === 'sync'
+        ? (pages.shift() as Promise<unknown>).then((data) => ({ success: true, data }))
+        : Promise.resolve({ success: false });
+    socket.fire('message', msg(1, 1));
+    socket.fire('message_updated', { message: msg(1, 3, { content: 'v3' }) });
+    // Arrives while the first pull is in flight: versions 4 and 5 are unknown too.
+    socket.fire('message_updated', { message: msg(1, 6, { content: 'latest' }) });
+    release({ messages: [msg(1, 3, { content: 'v3' })], version: 3, hasMore: false });
+    await settle();
+    expect(pulls(socket)).toEqual([
+      { conversationID: 'c1', sinceVersion: 1, limit: 100 },
+      { conversationID: 'c1', sinceVersion: 3, limit: 100 },
+    ]);
+    expect(live.version('c1')).toBe(6);
+    expect(live.message('c1', 'm1')?.content).toBe('latest');
+  });
+
   it('should pull changes after a reconnect only for conversations whose listed version moved', async () => {
     let listed: Record<string, number> = { c1: 1, c2: 1 };
     const { live, socket } = session({ listVersions: () => Promise.resolve(listed) });
