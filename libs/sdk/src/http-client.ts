@@ -1,6 +1,8 @@
 import type {
   Attachment,
+  ConversationChanges,
   ConversationSummary,
+  EditMessageRequest,
   ErrorBody,
   Group,
   GroupMember,
@@ -217,6 +219,64 @@ export class MessagingHttpClient {
     });
   }
 
+  // ---- message lifecycle
+  /** Edits a message's content (and mentions); the sender only. */
+  editMessage(messageId: string, body: EditMessageRequest): Promise<Message> {
+    return this.call('PATCH', `/api/messages/${encodeURIComponent(messageId)}`, { body });
+  }
+
+  /** Turns a message into a tombstone (same id and seq); idempotent. */
+  deleteMessage(messageId: string): Promise<void> {
+    return this.call('DELETE', `/api/messages/${encodeURIComponent(messageId)}`);
+  }
+
+  /** Adds the caller's reaction (one emoji or a `:short_name:`); idempotent. */
+  addReaction(messageId: string, emoji: string): Promise<Message> {
+    return this.call('PUT', this.reactionPath(messageId, emoji));
+  }
+
+  /** Removes the caller's reaction; idempotent. */
+  removeReaction(messageId: string, emoji: string): Promise<Message> {
+    return this.call('DELETE', this.reactionPath(messageId, emoji));
+  }
+
+  /** A thread's replies, oldest first (`after` = seq). */
+  replies(
+    messageId: string,
+    query: { limit?: number; after?: number } = {},
+  ): Promise<Page<Message>> {
+    return this.page('GET', `/api/messages/${encodeURIComponent(messageId)}/replies`, {
+      ...query,
+    });
+  }
+
+  /** Every message changed after `sinceVersion`, in version order, each once in its current state. */
+  changes(
+    conversationRef: string,
+    query: { sinceVersion: number; limit?: number },
+  ): Promise<ConversationChanges> {
+    return this.call('GET', `/api/conversations/${encodeURIComponent(conversationRef)}/changes`, {
+      query: { ...query },
+    });
+  }
+
+  /** Every conversation's current version, paging `GET /api/conversations` to the end. */
+  async conversationVersions(): Promise<Record<string, number>> {
+    const versions: Record<string, number> = {};
+    let cursor: string | undefined;
+    for (let guard = 0; guard < 10_000; guard += 1) {
+      const page = await this.conversations({ limit: 100, cursor });
+      for (const conversation of page.items) {
+        versions[conversation.id] = conversation.version;
+      }
+      if (!page.pagination.hasMore || !page.pagination.nextCursor) {
+        break;
+      }
+      cursor = String(page.pagination.nextCursor);
+    }
+    return versions;
+  }
+
   // ---- attachments, search, blocking
   /** Uploads one file (multipart, part `file`); send its `id` in `attachmentIDs` within 24 hours. */
   uploadAttachment(file: Blob, filename: string): Promise<Attachment> {
@@ -242,6 +302,10 @@ export class MessagingHttpClient {
   }
 
   // ---- plumbing
+  private reactionPath(messageId: string, emoji: string): string {
+    return `/api/messages/${encodeURIComponent(messageId)}/reactions/${encodeURIComponent(emoji)}`;
+  }
+
   private async page<T>(method: string, path: string, query: Query): Promise<Page<T>> {
     const envelope = await this.send<T[]>(method, path, { query });
     return { items: envelope.data, pagination: envelope.pagination as Pagination };

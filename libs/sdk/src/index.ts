@@ -34,6 +34,7 @@ export class MessagingClient extends MessagingHttpClient {
       baseUrl: this.options.baseUrl,
       token: () => this.accessToken,
       refreshToken: () => this.refresh(),
+      listVersions: () => this.conversationVersions(),
     });
   }
 }

@@ -4,7 +4,9 @@ import {
   WS_PATH,
   type Ack,
   type ClientToServerEvents,
+  type ConversationChanges,
   type Message,
+  type MessageDeletedEvent,
   type SendMessageRequest,
   type ServerToClientEvents,
   type SyncResult,
@@ -52,6 +54,14 @@ export interface RealtimeOptions {
    */
   refreshToken?: () => Promise<unknown>;
   socketOptions?: Partial<ManagerOptions & SocketOptions>;
+  /** Version already held per conversation (e.g. from local storage), to detect missed changes. */
+  versions?: Record<string, number>;
+  /**
+   * Each conversation's current version (`GET /api/conversations`); asked on every reconnect so the
+   * conversations whose version moved are pulled with `sync {sinceVersion}`. Without it every held
+   * conversation is pulled. MessagingClient passes `conversationVersions()`.
+   */
+  listVersions?: () => Promise<Record<string, number>>;
   /** Creates the socket (default socket.io-client's `io`); tests pass a fake transport. */
   createSocket?: SocketFactory;
 }
@@ -62,6 +72,21 @@ interface ConversationState {
   /** Arrived ahead of a gap, waiting for it to fill. */
   pending: Map<number, Message>;
   syncing: boolean;
+  /** Highest version up to which every change has been applied (gap-free). */
+  version: number | undefined;
+  /** Each message held, in its current state, by id. */
+  messages: Map<string, Message>;
+  /** A `changes` pull is running; `again` asks for one more when it ends. */
+  pulling: boolean;
+  again: boolean;
+  /** A page of changes is being applied (its versions are not gaps). */
+  applying: boolean;
+}
+
+/** An edit, reaction change, reply summary change or deletion, with the message's current state. */
+export interface MessageChange {
+  kind: 'updated' | 'deleted';
+  message: Message;
 }
 
 const SEEN_LIMIT = 10_000;
@@ -78,6 +103,9 @@ export class RealtimeSession {
   private readonly conversations = new Map<string, ConversationState>();
   private readonly seen = new Set<string>();
   private readonly handlers = new Set<(message: Message) => void>();
+  private readonly changeHandlers = new Set<(change: MessageChange) => void>();
+  private readonly listVersions: (() => Promise<Record<string, number>>) | undefined;
+  private connectedOnce = false;
   private readonly toConfirm = new Map<string, number>();
   private confirmScheduled = false;
   private readonly confirmDelivery: boolean;
@@ -99,6 +127,10 @@ export class RealtimeSession {
     for (const [conversationId, seq] of Object.entries(options.lastSeqs ?? {})) {
       this.state(conversationId).last = seq;
     }
+    for (const [conversationId, version] of Object.entries(options.versions ?? {})) {
+      this.state(conversationId).version = version;
+    }
+    this.listVersions = options.listVersions;
     const create: SocketFactory =
       options.createSocket ?? ((url, socketOptions) => io(url, socketOptions));
     // Socket.IO's own reconnection (dropped transport) backs off exponentially with +-50 % jitter.
@@ -111,6 +143,8 @@ export class RealtimeSession {
       auth: (callback) => callback({ token: options.token() }),
     });
     this.socket.on('message', (message) => this.ingest(message));
+    this.socket.on('message_updated', ({ message }) => this.applyChange(message));
+    this.socket.on('message_deleted', (event) => this.applyDeletion(event));
     this.socket.on('sync_required', ({ conversationID, after }) => {
       const state = this.state(conversationID);
       state.last ??= after;
@@ -133,6 +167,11 @@ export class RealtimeSession {
         if (state.pending.size) {
           void this.fill(conversationId);
         }
+      }
+      const reconnect = this.connectedOnce;
+      this.connectedOnce = true;
+      if (reconnect || this.conversations.size) {
+        void this.catchUpChanges();
       }
     });
   }
@@ -169,6 +208,31 @@ export class RealtimeSession {
     return () => this.handlers.delete(handler);
   }
 
+  /**
+   * Every edit, reaction change, reply summary change and deletion, once, with the message's current
+   * state; stale and duplicate changes (version not above the held message's) never reach it.
+   */
+  onChange(handler: (change: MessageChange) => void): () => void {
+    this.changeHandlers.add(handler);
+    return () => this.changeHandlers.delete(handler);
+  }
+
+  /** The version up to which every change of a conversation is applied (persist it with lastSeq). */
+  version(conversationId: string): number | undefined {
+    return this.conversations.get(conversationId)?.version;
+  }
+
+  /** A held message in its current state. */
+  message(conversationId: string, messageId: string): Message | undefined {
+    return this.conversations.get(conversationId)?.messages.get(messageId);
+  }
+
+  /** Every held message of a conversation in its current state, in seq order. */
+  messages(conversationId: string): Message[] {
+    const held = this.conversations.get(conversationId)?.messages;
+    return held ? [...held.values()].sort((a, b) => a.seq - b.seq) : [];
+  }
+
   /** Highest seq handed to the application for a conversation (persist it to detect gaps later). */
   lastSeq(conversationId: string): number | undefined {
     return this.conversations.get(conversationId)?.last;
@@ -179,11 +243,10 @@ export class RealtimeSession {
    * the same de-duplication and gap filling as socket messages.
    */
   ingest(message: Message): void {
-    if (this.seen.has(message.id)) {
-      return;
-    }
     const state = this.state(message.conversationID);
-    if (state.last !== undefined && message.seq <= state.last) {
+    if (this.seen.has(message.id) || (state.last !== undefined && message.seq <= state.last)) {
+      // Already handed over: a redelivery may still carry a newer state.
+      this.applyChange(message);
       return;
     }
     if (state.last === undefined || message.seq === state.last + 1) {
@@ -232,6 +295,31 @@ export class RealtimeSession {
     return this.request('sync', { conversationID, after, limit });
   }
 
+  /** Every message changed after `sinceVersion` (as `GET /api/conversations/{id}/changes`). */
+  changes(conversationID: string, sinceVersion: number, limit = 100): Promise<ConversationChanges> {
+    return this.request('sync', { conversationID, sinceVersion, limit });
+  }
+
+  editMessage(messageID: string, content: string, mentions?: string[]): Promise<Message> {
+    return this.request('edit_message', {
+      messageID,
+      content,
+      ...(mentions ? { mentions } : {}),
+    });
+  }
+
+  deleteMessage(messageID: string): Promise<unknown> {
+    return this.request('delete_message', { messageID });
+  }
+
+  addReaction(messageID: string, emoji: string): Promise<Message> {
+    return this.request('add_reaction', { messageID, emoji });
+  }
+
+  removeReaction(messageID: string, emoji: string): Promise<Message> {
+    return this.request('remove_reaction', { messageID, emoji });
+  }
+
   /** Closes the socket for good (no reconnect). */
   close(): void {
     this.reconnector.close();
@@ -249,7 +337,16 @@ export class RealtimeSession {
   private state(conversationId: string): ConversationState {
     let state = this.conversations.get(conversationId);
     if (!state) {
-      state = { last: undefined, pending: new Map(), syncing: false };
+      state = {
+        last: undefined,
+        pending: new Map(),
+        syncing: false,
+        version: undefined,
+        messages: new Map(),
+        pulling: false,
+        again: false,
+        applying: false,
+      };
       this.conversations.set(conversationId, state);
     }
     return state;
@@ -258,6 +355,11 @@ export class RealtimeSession {
   private deliver(state: ConversationState, message: Message): void {
     state.last = message.seq;
     state.pending.delete(message.seq);
+    const held = state.messages.get(message.id);
+    if (!held || held.version < message.version) {
+      state.messages.set(message.id, message);
+    }
+    this.noteVersion(message.conversationID, state, message.version);
     this.seen.add(message.id);
     if (this.seen.size > SEEN_LIMIT) {
       const oldest = this.seen.values().next().value;
@@ -299,6 +401,134 @@ export class RealtimeSession {
     } finally {
       state.syncing = false;
     }
+  }
+
+  /**
+   * Applies a message's newer state (an edit, reactions, a reply summary, a tombstone): only when its
+   * version is above the held message's. A message the app has not been handed yet (seq ahead) goes
+   * through `ingest` instead.
+   */
+  private applyChange(message: Message): void {
+    const state = this.state(message.conversationID);
+    const held = state.messages.get(message.id);
+    if (
+      !held &&
+      !this.seen.has(message.id) &&
+      (state.last === undefined || message.seq > state.last)
+    ) {
+      this.ingest(message);
+      return;
+    }
+    if (held && held.version >= message.version) {
+      return;
+    }
+    state.messages.set(message.id, message);
+    this.noteVersion(message.conversationID, state, message.version);
+    this.emitChange({ kind: message.deleted ? 'deleted' : 'updated', message });
+  }
+
+  private applyDeletion(event: MessageDeletedEvent): void {
+    const state = this.state(event.conversationID);
+    const held = state.messages.get(event.id);
+    if (held && held.version >= event.version) {
+      return;
+    }
+    if (held) {
+      const tombstone: Message = {
+        ...held,
+        version: event.version,
+        deleted: true,
+        content: '',
+        reactions: [],
+        mentions: [],
+        attachments: [],
+      };
+      state.messages.set(event.id, tombstone);
+      this.noteVersion(event.conversationID, state, event.version);
+      this.emitChange({ kind: 'deleted', message: tombstone });
+      return;
+    }
+    // Never held: its tombstone comes with the changes a gap pulls.
+    this.noteVersion(event.conversationID, state, event.version);
+  }
+
+  private emitChange(change: MessageChange): void {
+    for (const handler of this.changeHandlers) {
+      handler(change);
+    }
+  }
+
+  /** Advances the gap-free version, or pulls `changes` when a version was skipped. */
+  private noteVersion(conversationId: string, state: ConversationState, version: number): void {
+    if (state.applying || typeof version !== 'number') {
+      return;
+    }
+    if (state.version === undefined || version === state.version + 1) {
+      state.version = Math.max(state.version ?? 0, version);
+      return;
+    }
+    if (version > state.version + 1) {
+      void this.pullChanges(conversationId);
+    }
+  }
+
+  /** Pages `sync {sinceVersion}` from the held version until `hasMore` is false, applying each page. */
+  private async pullChanges(conversationId: string): Promise<void> {
+    const state = this.state(conversationId);
+    if (state.pulling) {
+      state.again = true;
+      return;
+    }
+    if (!this.socket.connected || state.version === undefined) {
+      return; // pulled on the next connect
+    }
+    state.pulling = true;
+    try {
+      do {
+        state.again = false;
+        for (let guard = 0; guard < 10_000; guard += 1) {
+          const page = await this.changes(conversationId, state.version ?? 0);
+          state.applying = true;
+          try {
+            for (const message of page.messages) {
+              this.applyChange(message);
+            }
+          } finally {
+            state.applying = false;
+          }
+          state.version = Math.max(state.version ?? 0, page.version);
+          if (!page.hasMore || !page.messages.length) {
+            break;
+          }
+        }
+      } while (state.again);
+    } catch {
+      // Retried on the next gap or reconnect.
+    } finally {
+      state.pulling = false;
+      state.again = false;
+    }
+  }
+
+  /** After a (re)connect: pulls the changes of every held conversation whose listed version moved. */
+  private async catchUpChanges(): Promise<void> {
+    let listed: Record<string, number> | undefined;
+    if (this.listVersions) {
+      try {
+        listed = await this.listVersions();
+      } catch {
+        listed = undefined; // pull every held conversation instead
+      }
+    }
+    const pulls: Promise<void>[] = [];
+    for (const [conversationId, state] of this.conversations) {
+      const current = listed?.[conversationId];
+      const moved = !listed || (current !== undefined && current > (state.version ?? current));
+      if (state.version !== undefined && moved) {
+        pulls.push(this.pullChanges(conversationId));
+      }
+    }
+    await Promise.all(pulls);
   }
 
   /** Confirms delivery of the highest seq per conversation, once per turn of the event loop. */
