@@ -268,6 +268,6 @@ export function validateEnv(raw: Record<string, unknown>): Env {
       86_400_000,
     ),
     MESSAGE_QUEUE_LIMIT: integer(raw, 'MESSAGE_QUEUE_LIMIT', 2_000, 1, 1_000_000),
-    MESSAGE_QUEUE_MAX_WAIT_MS: integer(raw, 'MESSAGE_QUEUE_MAX_WAIT_MS', 500, 0, 60_000),
+    MESSAGE_QUEUE_MAX_WAIT_MS: integer(raw, 'MESSAGE_QUEUE_MAX_WAIT_MS', 2_000, 0, 60_000),
   };
 }
