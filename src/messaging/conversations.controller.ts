@@ -8,13 +8,17 @@ import { Paginated } from '../common/http/paginated';
 import { ListConversationsDto } from './dto/list-conversations.dto';
 import { MarkReadDto } from './dto/mark-read.dto';
 import { ConversationDto, ReadMarkerDto } from './dto/message.dto';
-import { MessagingService } from './messaging.service';
+import { ConversationQueriesService } from './conversation-queries.service';
+import { MarkersService } from './markers.service';
 
 @ApiTags('conversations')
 @ApiBearerAuth()
 @Controller('conversations')
 export class ConversationsController {
-  constructor(private readonly messaging: MessagingService) {}
+  constructor(
+    private readonly queries: ConversationQueriesService,
+    private readonly markers: MarkersService,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: "The caller's conversations, most recent first" })
@@ -24,7 +28,7 @@ export class ConversationsController {
     @CurrentUser() caller: AuthenticatedUser,
     @Query() query: ListConversationsDto,
   ): Promise<Paginated<ConversationSummary>> {
-    const page = await this.messaging.conversations(caller.userId, query.limit ?? 20, query.cursor);
+    const page = await this.queries.conversations(caller.userId, query.limit ?? 20, query.cursor);
     return new Paginated(page.items, page.pagination);
   }
 
@@ -41,6 +45,6 @@ export class ConversationsController {
     @Param('conversationID') conversationId: string,
     @Body() body: MarkReadDto,
   ): Promise<ReadMarkerDto> {
-    return this.messaging.markRead(caller.userId, conversationId, body.seq);
+    return this.markers.markRead(caller.userId, conversationId, body.seq);
   }
 }

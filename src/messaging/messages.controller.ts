@@ -19,13 +19,19 @@ import { uuidPipe } from '../common/http/uuid-pipe';
 import { HistoryQueryDto } from './dto/history-query.dto';
 import { MessageDto, ReadMarkerDto, UnreadSummaryDto } from './dto/message.dto';
 import { SendMessageDto } from './dto/send-message.dto';
-import { MessagingService } from './messaging.service';
+import { ConversationQueriesService } from './conversation-queries.service';
+import { MarkersService } from './markers.service';
+import { MessageSendingService } from './message-sending.service';
 
 @ApiTags('messages')
 @ApiBearerAuth()
 @Controller('messages')
 export class MessagesController {
-  constructor(private readonly messaging: MessagingService) {}
+  constructor(
+    private readonly sending: MessageSendingService,
+    private readonly queries: ConversationQueriesService,
+    private readonly markers: MarkersService,
+  ) {}
 
   @Post('send')
   @ApiOperation({
@@ -47,7 +53,7 @@ export class MessagesController {
     @CurrentUser() caller: AuthenticatedUser,
     @Body() body: SendMessageDto,
   ): Promise<Message> {
-    return this.messaging.send(caller.userId, body);
+    return this.sending.send(caller.userId, body);
   }
 
   @Get('history/:conversationID')
@@ -65,7 +71,7 @@ export class MessagesController {
     @Param('conversationID') conversationId: string,
     @Query() query: HistoryQueryDto,
   ): Promise<Paginated<Message>> {
-    const page = await this.messaging.history(caller.userId, conversationId, query);
+    const page = await this.queries.history(caller.userId, conversationId, query);
     return new Paginated(page.messages, page.pagination);
   }
 
@@ -76,7 +82,7 @@ export class MessagesController {
   @ApiSuccess(UnreadSummaryDto)
   @ApiErrors(ErrorCode.UNAUTHORIZED)
   async unread(@CurrentUser() caller: AuthenticatedUser): Promise<UnreadSummary> {
-    return this.messaging.unread(caller.userId);
+    return this.queries.unread(caller.userId);
   }
 
   @Put(':messageID/read')
@@ -88,6 +94,6 @@ export class MessagesController {
     @CurrentUser() caller: AuthenticatedUser,
     @Param('messageID', uuidPipe('messageID')) messageId: string,
   ): Promise<ReadMarkerDto> {
-    return this.messaging.markMessageRead(caller.userId, messageId);
+    return this.markers.markMessageRead(caller.userId, messageId);
   }
 }

@@ -10,7 +10,10 @@ import { ConversationsController } from './conversations.controller';
 import { DeliveryMarkerBuffer } from './marker.service';
 import { MessageWriter } from './message-writer.service';
 import { MessagesController } from './messages.controller';
-import { MessagingService } from './messaging.service';
+import { ConversationQueriesService } from './conversation-queries.service';
+import { MarkersService } from './markers.service';
+import { MessagePresenter } from './message-presenter';
+import { MessageSendingService } from './message-sending.service';
 
 @Module({
   imports: [PresenceModule, AttachmentsModule, BlocksModule],
@@ -22,8 +25,18 @@ import { MessagingService } from './messaging.service';
     ConversationResolver,
     MessageWriter,
     DeliveryMarkerBuffer,
-    MessagingService,
+    MessagePresenter,
+    MessageSendingService,
+    ConversationQueriesService,
+    MarkersService,
   ],
-  exports: [ConversationMembershipService, ConversationAccessService, MessagingService],
+  exports: [
+    ConversationMembershipService,
+    ConversationAccessService,
+    MessagePresenter,
+    MessageSendingService,
+    ConversationQueriesService,
+    MarkersService,
+  ],
 })
 export class MessagingModule {}

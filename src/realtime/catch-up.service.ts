@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Semaphore } from '../common/concurrency/semaphore';
 import { MetricsService } from '../metrics/metrics.service';
-import { MessagingService } from '../messaging/messaging.service';
+import { ConversationQueriesService } from '../messaging/conversation-queries.service';
 import type { RealtimeConnection } from './realtime.types';
 
 /** Messages pushed per conversation on connect; the rest is paged by the client with `sync`. */
@@ -23,7 +23,7 @@ export class CatchUpService {
   private readonly gate = new Semaphore(CATCH_UP_CONCURRENCY);
 
   constructor(
-    private readonly messaging: MessagingService,
+    private readonly queries: ConversationQueriesService,
     private readonly metrics: MetricsService,
   ) {}
 
@@ -32,7 +32,7 @@ export class CatchUpService {
     try {
       const pending = await this.gate.run(() =>
         socket.connected
-          ? this.messaging.pendingDeliveries(userId, CATCH_UP_PAGE)
+          ? this.queries.pendingDeliveries(userId, CATCH_UP_PAGE)
           : Promise.resolve([]),
       );
       let delivered = 0;

@@ -16,7 +16,9 @@ import {
 import { MessageDeletionsService } from '../messaging/lifecycle/message-deletions.service';
 import { MessageEditsService } from '../messaging/lifecycle/message-edits.service';
 import { ReactionsService } from '../messaging/lifecycle/reactions.service';
-import { MessagingService } from '../messaging/messaging.service';
+import { ConversationQueriesService } from '../messaging/conversation-queries.service';
+import { MarkersService } from '../messaging/markers.service';
+import { MessageSendingService } from '../messaging/message-sending.service';
 import { SetStatusDto } from '../presence/dto/set-status.dto';
 import { PresenceService } from '../presence/presence.service';
 import { GroupRefDto } from './dto/group-ref.dto';
@@ -49,7 +51,9 @@ export class ClientCommands {
   private readonly commands: Record<ClientEventName, ClientCommand>;
 
   constructor(
-    messaging: MessagingService,
+    sending: MessageSendingService,
+    queries: ConversationQueriesService,
+    markers: MarkersService,
     groups: GroupsService,
     presence: PresenceService,
     typing: TypingService,
@@ -60,13 +64,13 @@ export class ClientCommands {
   ) {
     this.commands = {
       send_message: command(SendMessageDto, (caller, dto) =>
-        messaging.send(caller.userId, dto, caller.connectionId),
+        sending.send(caller.userId, dto, caller.connectionId),
       ),
       message_delivered: command(ConversationSeqDto, (caller, dto) =>
-        messaging.markDelivered(caller.userId, dto.conversationID, dto.seq),
+        markers.markDelivered(caller.userId, dto.conversationID, dto.seq),
       ),
       mark_read: command(ConversationSeqDto, async (caller, dto) => {
-        const result = await messaging.markRead(caller.userId, dto.conversationID, dto.seq);
+        const result = await markers.markRead(caller.userId, dto.conversationID, dto.seq);
         return { conversationID: result.conversationID, seq: result.seq };
       }),
       typing: command(TypingDto, async (caller, dto) => {
@@ -86,7 +90,7 @@ export class ClientCommands {
         }
         return dto.sinceVersion !== undefined
           ? changes.changes(caller.userId, dto.conversationID, dto.sinceVersion, dto.limit ?? 100)
-          : messaging.sync(caller.userId, dto.conversationID, dto.after ?? 0, dto.limit ?? 100);
+          : queries.sync(caller.userId, dto.conversationID, dto.after ?? 0, dto.limit ?? 100);
       }),
       edit_message: command(EditMessageCommandDto, (caller, dto) =>
         edits.edit(caller.userId, dto.messageID, {

@@ -11,7 +11,7 @@ import {
   type MessageDeletedEvent,
   type MessageUpdatedEvent,
 } from '../messaging/messaging.events';
-import { MessagingService } from '../messaging/messaging.service';
+import { MarkersService } from '../messaging/markers.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { PRESENCE_EVENTS, type PresenceChangedEvent } from '../presence/presence.events';
 import { RealtimeDelivery } from './delivery';
@@ -29,7 +29,7 @@ export class DeliverySubscriber {
   constructor(
     private readonly delivery: RealtimeDelivery,
     private readonly metrics: MetricsService,
-    private readonly messaging: MessagingService,
+    private readonly markers: MarkersService,
     private readonly blocks: BlocksService,
   ) {}
 
@@ -104,7 +104,7 @@ export class DeliverySubscriber {
     try {
       // Users this user blocks get no presence from them.
       const hidden = await this.blocks.blockedBy(event.userId);
-      const peers = (await this.messaging.peerIds(event.userId)).filter((id) => !hidden.has(id));
+      const peers = (await this.markers.peerIds(event.userId)).filter((id) => !hidden.has(id));
       this.delivery.toUsers([...peers, event.userId], 'presence', {
         userID: event.userId,
         status: event.status,

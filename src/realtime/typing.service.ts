@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { BlocksService } from '../blocks/blocks.service';
 import type { AuthenticatedUser } from '../common/decorators/current-user.decorator';
 import { RateLimitService } from '../common/rate-limit/rate-limit.service';
-import { MessagingService } from '../messaging/messaging.service';
+import { MarkersService } from '../messaging/markers.service';
 import { RealtimeDelivery } from './delivery';
 import type { TypingDto } from './dto/typing.dto';
 
@@ -14,7 +14,7 @@ import type { TypingDto } from './dto/typing.dto';
 @Injectable()
 export class TypingService {
   constructor(
-    private readonly messaging: MessagingService,
+    private readonly markers: MarkersService,
     private readonly rateLimits: RateLimitService,
     private readonly delivery: RealtimeDelivery,
     private readonly blocks: BlocksService,
@@ -22,7 +22,7 @@ export class TypingService {
 
   async typing(user: AuthenticatedUser, connectionId: string, dto: TypingDto): Promise<void> {
     await this.rateLimits.consume('typing', connectionId);
-    const audience = await this.messaging.activeParticipantIds(user.userId, dto.conversationID);
+    const audience = await this.markers.activeParticipantIds(user.userId, dto.conversationID);
     // Users the typist blocks do not see them typing (a cached set: no query per keystroke).
     const hidden = await this.blocks.blockedBy(user.userId);
     const others = audience.participantIds.filter((id) => id !== user.userId && !hidden.has(id));

@@ -3,7 +3,7 @@ import type { Message, Pagination } from '../../libs/contracts/src';
 import { BlocksService } from '../blocks/blocks.service';
 import { decodeKeysetCursor, encodeKeysetCursor } from '../common/http/keyset-cursor';
 import { ConversationAccessService } from '../messaging/conversation-access.service';
-import { MessagingService } from '../messaging/messaging.service';
+import { MessagePresenter } from '../messaging/message-presenter';
 import type { SearchMessagesDto } from './dto/search-messages.dto';
 import { SearchRepository } from './search.repository';
 
@@ -13,7 +13,7 @@ export class SearchService {
   constructor(
     private readonly repository: SearchRepository,
     private readonly access: ConversationAccessService,
-    private readonly messaging: MessagingService,
+    private readonly presenter: MessagePresenter,
     private readonly blocks: BlocksService,
   ) {}
 
@@ -44,7 +44,7 @@ export class SearchService {
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      messages: await this.messaging.present(page),
+      messages: await this.presenter.present(page),
       pagination: {
         limit,
         hasMore,

@@ -5,7 +5,7 @@ import { AppError } from '../../common/errors/app-error';
 import { assertUuid } from '../../common/validation/uuid';
 import { ConversationAccessService, type ConversationAccess } from '../conversation-access.service';
 import type { MessageRow } from '../message-view';
-import { MessagingService } from '../messaging.service';
+import { MessagePresenter } from '../message-presenter';
 import {
   MESSAGING_EVENTS,
   type MessageDeletedEvent,
@@ -27,7 +27,7 @@ export class MessageLookup {
   constructor(
     private readonly repository: MessageLifecycleRepository,
     private readonly access: ConversationAccessService,
-    private readonly messaging: MessagingService,
+    private readonly presenter: MessagePresenter,
     private readonly events: EventEmitter2,
   ) {}
 
@@ -48,11 +48,11 @@ export class MessageLookup {
   }
 
   async view(row: MessageRow): Promise<Message> {
-    return (await this.messaging.decorate([row]))[0];
+    return (await this.presenter.decorate([row]))[0];
   }
 
   async views(rows: MessageRow[]): Promise<Message[]> {
-    return this.messaging.decorate(rows);
+    return this.presenter.decorate(rows);
   }
 
   /** After commit: `message_updated` with the whole message to every participant. */

@@ -1,0 +1,203 @@
+import { Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { DataSource } from 'typeorm';
+import { AppError } from '../common/errors/app-error';
+import { ConversationAccessService, type ConversationAccess } from './conversation-access.service';
+import { assertUuid } from '../common/validation/uuid';
+import { ConversationCache } from './conversation-cache';
+import { DeliveryMarkerBuffer } from './marker.service';
+import { MESSAGING_EVENTS, type ConversationMarkerEvent } from './messaging.events';
+
+/**
+ * Read and delivery markers and who takes part: moving markers forward (never back), publishing
+ * receipts to the right people, and the participant answers typing and presence fan-out need.
+ */
+@Injectable()
+export class MarkersService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly access: ConversationAccessService,
+    private readonly cache: ConversationCache,
+    private readonly deliveries: DeliveryMarkerBuffer,
+    private readonly events: EventEmitter2,
+  ) {}
+  /** Moves the read marker (and with it the delivery marker) forward; never backwards. */
+  async markRead(
+    userId: string,
+    ref: string,
+    seq?: number,
+  ): Promise<{ conversationID: string; seq: number; unreadCount: number }> {
+    const access = await this.access.require(userId, ref);
+    return this.advanceRead(userId, access, seq);
+  }
+
+  /** `PUT /api/messages/{id}/read`: read up to that message. */
+  async markMessageRead(
+    userId: string,
+    messageId: string,
+  ): Promise<{ conversationID: string; seq: number; unreadCount: number; messageID: string }> {
+    assertUuid(messageId, 'messageID');
+    const rows: { conversation_id: string; seq: string }[] = await this.dataSource.query(
+      'SELECT conversation_id, seq FROM messages WHERE id = $1',
+      [messageId],
+    );
+    if (!rows[0]) {
+      throw AppError.notFound('Message');
+    }
+    const access = await this.access.require(userId, rows[0].conversation_id);
+    const seq = Number(rows[0].seq);
+    if (seq > access.visibleSeq) {
+      throw AppError.notFound('Message');
+    }
+    return { ...(await this.advanceRead(userId, access, seq)), messageID: messageId };
+  }
+
+  /** Confirms receipt up to `seq`; coalesced, written within 100 ms. */
+  async markDelivered(
+    userId: string,
+    ref: string,
+    seq: number,
+  ): Promise<{ conversationID: string; seq: number }> {
+    let access = this.cache.getAccess(userId, ref);
+    if (!access || (access.active && seq > this.cache.knownSeq(access.conversationId))) {
+      // Unknown, or the client claims more than we know exists: ask the database.
+      access = await this.cache.loadAccess(userId, ref, () => this.access.require(userId, ref));
+    }
+    const visible = access.active
+      ? Math.max(access.visibleSeq, this.cache.knownSeq(access.conversationId))
+      : access.visibleSeq;
+    const target = Math.min(seq, visible);
+    const known = Math.max(
+      access.lastDeliveredSeq,
+      access.lastReadSeq,
+      this.deliveries.recordedSeq(access.conversationId, userId),
+    );
+    if (target > known && this.deliveries.advance(access.conversationId, userId, target)) {
+      const notifyIds = await this.sendersToNotify(access, userId, known, target);
+      if (notifyIds.length) {
+        const event: ConversationMarkerEvent = {
+          conversationId: access.conversationId,
+          userId,
+          seq: target,
+          at: new Date().toISOString(),
+          notifyIds,
+        };
+        this.events.emit(MESSAGING_EVENTS.conversationDelivered, event);
+      }
+    }
+    return { conversationID: access.conversationId, seq: Math.max(target, known) };
+  }
+
+  /** For typing: the caller must be an active participant; returns everyone active in it. */
+  async activeParticipantIds(
+    userId: string,
+    ref: string,
+  ): Promise<{ conversationId: string; participantIds: string[] }> {
+    let access = this.cache.getAccess(userId, ref);
+    if (!access?.active) {
+      access = await this.cache.loadAccess(userId, ref, () => this.access.require(userId, ref));
+      if (!access.active) {
+        throw AppError.forbidden('You are no longer a member of this group');
+      }
+    }
+    return {
+      conversationId: access.conversationId,
+      participantIds: await this.participantIds(access.conversationId, access.type === 'direct'),
+    };
+  }
+
+  /** Users who share an active conversation with `userId` (the audience of their presence). */
+  async peerIds(userId: string): Promise<string[]> {
+    const rows: { user_id: string }[] = await this.dataSource.query(
+      `SELECT DISTINCT o.user_id FROM conversation_members me
+         JOIN conversation_members o ON o.conversation_id = me.conversation_id AND o.user_id <> me.user_id AND o.left_seq IS NULL
+        WHERE me.user_id = $1 AND me.left_seq IS NULL`,
+      [userId],
+    );
+    return rows.map((row) => row.user_id);
+  }
+
+  private async advanceRead(
+    userId: string,
+    access: ConversationAccess,
+    seq: number | undefined,
+  ): Promise<{ conversationID: string; seq: number; unreadCount: number }> {
+    const target = Math.min(seq ?? access.visibleSeq, access.visibleSeq);
+    const rows: { last_read_seq: string }[] = await this.dataSource.query(
+      `UPDATE conversation_members
+          SET last_read_seq = GREATEST(last_read_seq, $3), last_delivered_seq = GREATEST(last_delivered_seq, $3)
+        WHERE conversation_id = $1 AND user_id = $2
+        RETURNING last_read_seq`,
+      [access.conversationId, userId, target],
+    );
+    const now = Number(rows[0]?.last_read_seq ?? target);
+    if (now > access.lastReadSeq) {
+      await this.publishMarker(MESSAGING_EVENTS.conversationRead, access, userId, now);
+    }
+    return {
+      conversationID: access.conversationId,
+      seq: now,
+      unreadCount: Math.max(0, access.visibleSeq - now),
+    };
+  }
+
+  private async publishMarker(
+    name: string,
+    access: ConversationAccess,
+    userId: string,
+    seq: number,
+  ): Promise<void> {
+    const notifyIds = (
+      await this.participantIds(access.conversationId, access.type === 'direct')
+    ).filter((id) => id !== userId);
+    const event: ConversationMarkerEvent = {
+      conversationId: access.conversationId,
+      userId,
+      seq,
+      at: new Date().toISOString(),
+      notifyIds,
+    };
+    this.events.emit(name, event);
+  }
+
+  /**
+   * A delivery receipt goes to the senders of the newly delivered messages (SPEC: "the sender gets
+   * message_delivered"), not to every member: in a group of N that keeps receipts at O(N) per
+   * message instead of O(N^2).
+   */
+  private async sendersToNotify(
+    access: ConversationAccess,
+    userId: string,
+    after: number,
+    upTo: number,
+  ): Promise<string[]> {
+    if (access.type === 'direct') {
+      return access.peerId ? [access.peerId] : [];
+    }
+    let senders = this.cache.sendersBetween(access.conversationId, after, upTo);
+    if (!senders) {
+      const rows: { sender_id: string }[] = await this.dataSource.query(
+        `SELECT DISTINCT sender_id FROM messages
+          WHERE conversation_id = $1 AND seq > $2 AND seq <= $3`,
+        [access.conversationId, after, upTo],
+      );
+      senders = new Set(rows.map((row) => row.sender_id));
+    }
+    senders.delete(userId);
+    return [...senders];
+  }
+
+  private async participantIds(conversationId: string, direct: boolean): Promise<string[]> {
+    const cached = this.cache.getParticipants(conversationId);
+    if (cached) {
+      return cached;
+    }
+    const rows: { user_id: string }[] = await this.dataSource.query(
+      'SELECT user_id FROM conversation_members WHERE conversation_id = $1 AND left_seq IS NULL',
+      [conversationId],
+    );
+    const ids = rows.map((row) => row.user_id);
+    this.cache.setParticipants(conversationId, ids, direct);
+    return ids;
+  }
+}
