@@ -2,36 +2,8 @@ import { after, before, describe, it } from 'node:test';
 import { expect } from 'expect';
 import type { Message } from '../libs/contracts/src';
 import { MessagingClient, type MessageChange, type RealtimeSession } from '../libs/sdk/src';
-import { uniqueUsername } from './utils/factories';
+import { signedIn, until } from './utils/sdk-fixtures';
 import { createTestApp, type TestApp } from './utils/test-app';
-
-async function signedIn(app: TestApp, prefix: string) {
-  const client = new MessagingClient({ baseUrl: app.baseUrl });
-  const username = uniqueUsername(prefix);
-  const user = await client.register({
-    username,
-    email: `${username}@example.com`,
-    password: 'correct-horse-battery',
-  });
-  await client.login({ username, password: 'correct-horse-battery' });
-  return { client, user };
-}
-
-function until(predicate: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const tick = () => {
-      if (predicate()) {
-        resolve();
-      } else if (Date.now() > deadline) {
-        reject(new Error('condition not met in time'));
-      } else {
-        setTimeout(tick, 10);
-      }
-    };
-    tick();
-  });
-}
 
 /** Receipts (`delivered`, `read` and their counts) change without a version; everything else is compared. */
 function versioned(message: Message): Partial<Message> {

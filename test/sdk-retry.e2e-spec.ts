@@ -1,21 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import { expect } from 'expect';
 import type { Message } from '../libs/contracts/src';
-import { MessagingClient, type RealtimeSession } from '../libs/sdk/src';
-import { uniqueUsername } from './utils/factories';
+import type { RealtimeSession } from '../libs/sdk/src';
+import { signedIn } from './utils/sdk-fixtures';
 import { createTestApp, type TestApp } from './utils/test-app';
-
-async function signedIn(app: TestApp, prefix: string) {
-  const client = new MessagingClient({ baseUrl: app.baseUrl });
-  const username = uniqueUsername(prefix);
-  const user = await client.register({
-    username,
-    email: `${username}@example.com`,
-    password: 'correct-horse-battery',
-  });
-  await client.login({ username, password: 'correct-horse-battery' });
-  return { client, user };
-}
 
 describe('SDK retries against the real rate limit (RATE_LIMIT_MESSAGES=2 per 10 s)', () => {
   let app: TestApp;
