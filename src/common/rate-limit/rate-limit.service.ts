@@ -128,46 +128,11 @@ export class RateLimitService {
     }
   }
 
-  /** Throws RATE_LIMITED when `key` has already used up its allowance, without counting. */
-  async assertNotBlocked(name: RateLimitName, key: string): Promise<void> {
-    const limiter = this.limiters.get(name);
-    if (!limiter) {
-      return;
-    }
-    try {
-      const result = await limiter.get(key);
-      if (result && result.consumedPoints >= limiter.points) {
-        throw AppError.rateLimited(result.msBeforeNext / 1000);
-      }
-    } catch (error) {
-      if (error instanceof AppError) {
-        throw error;
-      }
-      this.logger.warn(`Rate limiter ${name} failed open: ${String(error)}`);
-    }
-  }
-
-  /** Counts one event and never throws (used to record failures). */
-  async record(name: RateLimitName, key: string): Promise<void> {
-    const limiter = this.limiters.get(name);
-    if (!limiter) {
-      return;
-    }
-    await limiter.penalty(key, 1).catch(() => undefined);
-  }
-
   /** Gives back one point taken by `consume` (an attempt that turned out not to count). Never throws. */
   async refund(name: RateLimitName, key: string): Promise<void> {
     await this.limiters
       .get(name)
       ?.reward(key, 1)
-      .catch(() => undefined);
-  }
-
-  async reset(name: RateLimitName, key: string): Promise<void> {
-    await this.limiters
-      .get(name)
-      ?.delete(key)
       .catch(() => undefined);
   }
 }
