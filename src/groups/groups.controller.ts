@@ -35,13 +35,19 @@ import {
 } from './dto/group.dto';
 import { ListMembersDto } from './dto/list-members.dto';
 import { UpdateMemberRoleDto } from './dto/update-member-role.dto';
-import { GroupsService, type MyGroup, type RemoveMemberResult } from './groups.service';
+import { GroupAdminService, type RemoveMemberResult } from './group-admin.service';
+import { GroupMembershipService } from './group-membership.service';
+import { GroupQueriesService, type MyGroup } from './group-queries.service';
 
 @ApiTags('groups')
 @ApiBearerAuth()
 @Controller('groups')
 export class GroupsController {
-  constructor(private readonly groups: GroupsService) {}
+  constructor(
+    private readonly admin: GroupAdminService,
+    private readonly membership: GroupMembershipService,
+    private readonly queries: GroupQueriesService,
+  ) {}
 
   @Post()
   @ApiOperation({ summary: 'Create a group; the caller becomes its owner' })
@@ -51,7 +57,7 @@ export class GroupsController {
     @CurrentUser() caller: AuthenticatedUser,
     @Body() body: CreateGroupDto,
   ): Promise<Group> {
-    return this.groups.create(caller.userId, body);
+    return this.admin.create(caller.userId, body);
   }
 
   @Get()
@@ -61,7 +67,7 @@ export class GroupsController {
   @ApiSuccess(MyGroupDto, { isArray: true })
   @ApiErrors(ErrorCode.UNAUTHORIZED)
   async mine(@CurrentUser() caller: AuthenticatedUser): Promise<MyGroup[]> {
-    return this.groups.listMine(caller.userId);
+    return this.queries.listMine(caller.userId);
   }
 
   @Get(':groupID')
@@ -72,7 +78,7 @@ export class GroupsController {
     @CurrentUser() caller: AuthenticatedUser,
     @Param('groupID', uuidPipe('groupID')) groupId: string,
   ): Promise<Group> {
-    return this.groups.get(caller.userId, groupId);
+    return this.queries.get(caller.userId, groupId);
   }
 
   @Get(':groupID/members')
@@ -89,7 +95,7 @@ export class GroupsController {
     @Param('groupID', uuidPipe('groupID')) groupId: string,
     @Query() query: ListMembersDto,
   ): Promise<Paginated<GroupMember>> {
-    const { members, pagination } = await this.groups.listMembers(
+    const { members, pagination } = await this.queries.listMembers(
       caller.userId,
       groupId,
       query.limit ?? 50,
@@ -112,7 +118,7 @@ export class GroupsController {
     @CurrentUser() caller: AuthenticatedUser,
     @Param('groupID', uuidPipe('groupID')) groupId: string,
   ): Promise<GroupMembership> {
-    return this.groups.join(caller.userId, groupId);
+    return this.membership.join(caller.userId, groupId);
   }
 
   @Delete(':groupID/leave')
@@ -129,7 +135,7 @@ export class GroupsController {
     @CurrentUser() caller: AuthenticatedUser,
     @Param('groupID', uuidPipe('groupID')) groupId: string,
   ): Promise<LeaveGroupResult> {
-    return this.groups.leave(caller.userId, groupId);
+    return this.membership.leave(caller.userId, groupId);
   }
 
   @Post(':groupID/members')
@@ -148,11 +154,7 @@ export class GroupsController {
     @Body() body: AddMemberDto,
     @Res({ passthrough: true }) response: Response,
   ): Promise<GroupMembership> {
-    const { membership, created } = await this.groups.addMember(
-      caller.userId,
-      groupId,
-      body.userID,
-    );
+    const { membership, created } = await this.admin.addMember(caller.userId, groupId, body.userID);
     response.status(created ? 201 : 200);
     return membership;
   }
@@ -171,7 +173,7 @@ export class GroupsController {
     @Param('groupID', uuidPipe('groupID')) groupId: string,
     @Param('userID', uuidPipe('userID')) userId: string,
   ): Promise<RemoveMemberResult> {
-    return this.groups.removeMember(caller.userId, groupId, userId);
+    return this.admin.removeMember(caller.userId, groupId, userId);
   }
 
   @Patch(':groupID/members/:userID')
@@ -189,6 +191,6 @@ export class GroupsController {
     @Param('userID', uuidPipe('userID')) userId: string,
     @Body() body: UpdateMemberRoleDto,
   ): Promise<GroupMembership> {
-    return this.groups.updateRole(caller.userId, groupId, userId, body.role);
+    return this.admin.updateRole(caller.userId, groupId, userId, body.role);
   }
 }

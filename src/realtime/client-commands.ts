@@ -3,7 +3,7 @@ import type { Ack, AckError, ClientEventName } from '../../libs/contracts/src';
 import { AppError } from '../common/errors/app-error';
 import { mapError } from '../common/errors/error-mapping';
 import { createValidationPipe } from '../common/http/validation';
-import { GroupsService } from '../groups/groups.service';
+import { GroupMembershipService } from '../groups/group-membership.service';
 import { ConversationSeqDto } from '../messaging/dto/conversation-seq.dto';
 import { SendMessageDto } from '../messaging/dto/send-message.dto';
 import { SyncDto } from '../messaging/dto/sync.dto';
@@ -54,7 +54,7 @@ export class ClientCommands {
     sending: MessageSendingService,
     queries: ConversationQueriesService,
     markers: MarkersService,
-    groups: GroupsService,
+    groups: GroupMembershipService,
     presence: PresenceService,
     typing: TypingService,
     edits: MessageEditsService,
