@@ -1,52 +1,35 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { InjectRepository } from '@nestjs/typeorm';
-import { In, Repository } from 'typeorm';
 import type { PublicUser, User } from '../../libs/contracts/src';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 import { isUuid } from '../common/validation/uuid';
 import { PRESENCE_EVENTS, type PresenceOfflineEvent } from '../presence/presence.events';
 import { PresenceService } from '../presence/presence.service';
-import { UserEntity } from './entities/user.entity';
+import type { UserEntity } from './entities/user.entity';
+import { UsersRepository } from './users.repository';
 
-function escapeLike(value: string): string {
-  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
-/** Accounts and public profiles. The only writer of `users`. */
+/** Accounts and public profiles. The only writer of `users` (through UsersRepository). */
 @Injectable()
 export class UsersService {
   constructor(
-    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    private readonly users: UsersRepository,
     private readonly presence: PresenceService,
   ) {}
 
   /**
    * Inserts an account; the unique indexes on lower(username) and lower(email) decide races, so two
-   * concurrent sign-ups cannot both win. `ON CONFLICT DO NOTHING` keeps the expected clash from being a
-   * failed statement, which the database logger would print with its parameters (the password hash).
+   * concurrent sign-ups cannot both win: the loser gets CONFLICT naming the field that was taken.
    */
   async create(username: string, email: string, passwordHash: string): Promise<UserEntity> {
-    const result = await this.users
-      .createQueryBuilder()
-      .insert()
-      .values({ username, email, passwordHash })
-      .orIgnore()
-      .returning(['id', 'created_at'])
-      .execute();
-    const raw = (result.raw as { id: string; created_at: Date }[])[0];
-    if (!raw) {
+    const inserted = await this.users.insert(username, email, passwordHash);
+    if (!inserted) {
       throw await this.conflictFor(username);
     }
-    return { id: raw.id, username, email, passwordHash, lastSeen: null, createdAt: raw.created_at };
+    return { ...inserted, username, email, passwordHash, lastSeen: null };
   }
 
   private async conflictFor(username: string): Promise<AppError> {
-    const usernameTaken = await this.users
-      .createQueryBuilder('u')
-      .where('lower(u.username) = lower(:username)', { username })
-      .getExists();
-    const field = usernameTaken ? 'username' : 'email';
+    const field = (await this.users.usernameTaken(username)) ? 'username' : 'email';
     return new AppError(ErrorCode.CONFLICT, `That ${field} is already taken`, [
       { field, message: `${field} is already taken` },
     ]);
@@ -54,26 +37,18 @@ export class UsersService {
 
   /** Finds an account by username or email (case-insensitive), with its password hash. */
   async findForLogin(identifier: string): Promise<UserEntity | null> {
-    return this.users
-      .createQueryBuilder('u')
-      .addSelect('u.passwordHash')
-      .where('lower(u.username) = lower(:identifier) OR lower(u.email) = lower(:identifier)', {
-        identifier,
-      })
-      .orderBy('lower(u.username) = lower(:identifier)', 'DESC')
-      .limit(1)
-      .getOne();
+    return this.users.findForLogin(identifier);
   }
 
   async findById(id: string): Promise<UserEntity | null> {
     if (!isUuid(id)) {
       return null;
     }
-    return this.users.findOne({ where: { id } });
+    return this.users.findById(id);
   }
 
   async findByIds(ids: readonly string[]): Promise<UserEntity[]> {
-    return ids.length ? this.users.findBy({ id: In([...ids]) }) : [];
+    return this.users.findByIds(ids);
   }
 
   async getMe(userId: string): Promise<User> {
@@ -94,16 +69,7 @@ export class UsersService {
   }
 
   async search(prefix: string | undefined, limit: number): Promise<PublicUser[]> {
-    const query = this.users
-      .createQueryBuilder('u')
-      .orderBy('lower(u.username)', 'ASC')
-      .limit(limit);
-    if (prefix) {
-      query.where(`lower(u.username) LIKE :pattern ESCAPE '\\'`, {
-        pattern: `${escapeLike(prefix.toLowerCase())}%`,
-      });
-    }
-    return this.toPublicUsers(await query.getMany());
+    return this.toPublicUsers(await this.users.searchByUsername(prefix, limit));
   }
 
   async toUser(user: UserEntity): Promise<User> {
@@ -132,6 +98,6 @@ export class UsersService {
    */
   @OnEvent(PRESENCE_EVENTS.offline, { promisify: true, suppressErrors: false })
   async recordLastSeen(event: PresenceOfflineEvent): Promise<void> {
-    await this.users.update({ id: event.userId }, { lastSeen: event.at });
+    await this.users.setLastSeen(event.userId, event.at);
   }
 }
