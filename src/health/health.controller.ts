@@ -8,17 +8,14 @@ import {
 import { HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import type { Response } from 'express';
 import type Redis from 'ioredis';
-import { DataSource } from 'typeorm';
 import { Public } from '../common/decorators/public.decorator';
 import { RawResponse } from '../common/decorators/raw-response.decorator';
 import { REDIS_CLIENT } from '../common/redis/redis.module';
+import { DatabaseProbe } from '../database/database-probe';
 import { MetricsService } from '../metrics/metrics.service';
 import { HealthDto } from './health.dto';
 
 type DependencyState = 'up' | 'down' | 'disabled';
-
-/** totalUsers is informational: it is counted at most this often, never once per probe. */
-const USER_COUNT_TTL_MS = 10_000;
 
 @ApiTags('operations')
 @Controller('health')
@@ -26,13 +23,10 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly db: TypeOrmHealthIndicator,
-    private readonly dataSource: DataSource,
+    private readonly probe: DatabaseProbe,
     private readonly metrics: MetricsService,
     @Inject(REDIS_CLIENT) private readonly redis: Redis | null,
   ) {}
-
-  private userCount: { value: number; at: number } | null = null;
-  private userCountFill: Promise<number | null> | null = null;
 
   /** Liveness and readiness for load balancers: a bare object (no envelope), 503 when the database is down. */
   @Public()
@@ -45,7 +39,7 @@ export class HealthController {
     const [database, redis, totalUsers, connections] = await Promise.all([
       this.databaseState(),
       this.redisState(),
-      this.countUsers(),
+      this.probe.countUsers(),
       this.metrics.socketConnections.get(),
     ]);
     const ok = database === 'up';
@@ -82,36 +76,5 @@ export class HealthController {
     } catch {
       return 'down';
     }
-  }
-
-  /**
-   * The user count, refreshed at most every USER_COUNT_TTL_MS by one query at a time (load balancers
-   * probe often and in parallel). A stale value is answered while the refresh runs, so a slow or
-   * unreachable database never makes the probe wait on it.
-   */
-  private async countUsers(): Promise<number | null> {
-    if (this.userCount && Date.now() - this.userCount.at < USER_COUNT_TTL_MS) {
-      return this.userCount.value;
-    }
-    this.userCountFill ??= this.dataSource
-      .query<{ count: string }[]>('SELECT count(*)::text AS count FROM users')
-      .then(
-        (rows) => {
-          const value = Number(rows[0]?.count ?? 0);
-          this.userCount = { value, at: Date.now() };
-          return value;
-        },
-        () => this.userCount?.value ?? null,
-      )
-      .finally(() => {
-        this.userCountFill = null;
-      });
-    if (this.userCount) {
-      return this.userCount.value;
-    }
-    return Promise.race([
-      this.userCountFill,
-      new Promise<null>((resolve) => setTimeout(() => resolve(null), 2_000).unref()),
-    ]);
   }
 }
