@@ -49,7 +49,7 @@ const total = (entry: Entry): number => {
   return sum;
 };
 
-/** The primary's table. Same rules as the Redis scripts (src/presence/redis-presence.store.ts). */
+/** The primary's table. Same rules as the Redis scripts (src/presence/redis-presence.scripts.ts). */
 export class PresenceTable {
   private readonly entries = new Map<string, Entry>();
   private readonly byWorker = new Map<number, Set<string>>();
