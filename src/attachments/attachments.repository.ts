@@ -37,7 +37,9 @@ const COLUMNS =
   'a.id, a.uploader_id, a.message_id, a.filename, a.content_type, a.size, a.sha256, a.width, a.height, a.storage_key, a.thumbnail_key';
 
 /** TypeORM answers UPDATE/DELETE ... RETURNING with `[rows, affected]`, SELECT with the rows. */
-function returnedRows<T>(result: T[] | [T[], number]): T[] {
+type Returned<T> = T[] | [T[], number];
+
+function returnedRows<T>(result: Returned<T>): T[] {
   return result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number'
     ? result[0]
     : (result as T[]);
@@ -82,7 +84,7 @@ export class AttachmentsRepository {
    * read (a participant of its conversation; for a group they left, a message from before they left).
    */
   async findReadable(id: string, userId: string): Promise<AttachmentRow | null> {
-    const rows: AttachmentRow[] = await this.dataSource.query(
+    const rows = await this.dataSource.query<AttachmentRow[]>(
       `SELECT ${COLUMNS} FROM attachments a
         WHERE a.id = $1
           AND (a.uploader_id = $2 OR EXISTS (
@@ -104,8 +106,8 @@ export class AttachmentsRepository {
     ids: readonly string[],
     messageId: string,
   ): Promise<AttachmentRow[]> {
-    const rows = returnedRows<AttachmentRow>(
-      await this.dataSource.query(
+    const rows = returnedRows(
+      await this.dataSource.query<Returned<AttachmentRow>>(
         `UPDATE attachments a SET message_id = $3, claimed_at = now(), position = array_position($2::uuid[], a.id)
         WHERE a.id = ANY($2::uuid[]) AND a.uploader_id = $1 AND a.message_id IS NULL
         RETURNING ${COLUMNS}`,
@@ -129,7 +131,7 @@ export class AttachmentsRepository {
     ids: readonly string[],
     clientMessageId: string,
   ): Promise<boolean> {
-    const rows: { n: string }[] = await this.dataSource.query(
+    const rows = await this.dataSource.query<{ n: string }[]>(
       `SELECT count(*) AS n FROM attachments a JOIN messages m ON m.id = a.message_id
         WHERE a.id = ANY($2::uuid[]) AND m.sender_id = $1 AND m.client_message_id = $3`,
       [senderId, ids, clientMessageId],
@@ -143,7 +145,7 @@ export class AttachmentsRepository {
     if (!messageIds.length) {
       return result;
     }
-    const rows: AttachmentRow[] = await this.dataSource.query(
+    const rows = await this.dataSource.query<AttachmentRow[]>(
       `SELECT ${COLUMNS} FROM attachments a WHERE a.message_id = ANY($1::uuid[])
         ORDER BY a.message_id, a.position, a.id`,
       [messageIds],
@@ -156,7 +158,7 @@ export class AttachmentsRepository {
     return result;
   }
 
-  /** Records the thumbnail once; returns the key that is stored (another instance may have won). */
+  /** Records the thumbnail once: a key already stored (another instance won) is kept. */
   async setThumbnail(id: string, key: string): Promise<void> {
     await this.dataSource.query(
       `UPDATE attachments SET thumbnail_key = $2 WHERE id = $1 AND thumbnail_key IS NULL`,
@@ -166,8 +168,8 @@ export class AttachmentsRepository {
 
   /** Deletes the message's attachments; returns the storage keys to remove. */
   async deleteForMessage(messageId: string): Promise<string[]> {
-    const rows = returnedRows<StorageKeys>(
-      await this.dataSource.query(
+    const rows = returnedRows(
+      await this.dataSource.query<Returned<StorageKeys>>(
         `DELETE FROM attachments WHERE message_id = $1 RETURNING storage_key, thumbnail_key`,
         [messageId],
       ),
@@ -184,8 +186,8 @@ export class AttachmentsRepository {
    * storage keys to remove. Each row is deleted by exactly one caller, whichever instance sweeps.
    */
   async deleteAbandoned(unattachedBefore: Date, claimedBefore: Date): Promise<string[]> {
-    const rows = returnedRows<StorageKeys>(
-      await this.dataSource.query(
+    const rows = returnedRows(
+      await this.dataSource.query<Returned<StorageKeys>>(
         `DELETE FROM attachments a
           WHERE (a.message_id IS NULL AND a.created_at < $1)
              OR (a.message_id IS NOT NULL AND a.claimed_at < $2
