@@ -8,6 +8,7 @@ import { DataSource } from 'typeorm';
 import { AppError } from '../src/common/errors/app-error';
 import { buildDataSourceOptions } from '../src/database/typeorm-options';
 import { MessageWriter, type PendingSend } from '../src/messaging/message-writer.service';
+import { MessagesRepository } from '../src/messaging/repositories/messages.repository';
 import { MetricsService } from '../src/metrics/metrics.service';
 import { createTestDatabase } from './utils/test-app';
 
@@ -24,7 +25,7 @@ describe('MessageWriter', () => {
 
   const newWriter = (maxQueuedSends = 2_000, maxQueueWaitMs = 0): MessageWriter =>
     new MessageWriter(
-      dataSource,
+      new MessagesRepository(dataSource),
       new MetricsService(),
       new ConfigService({ messaging: { maxQueuedSends, maxQueueWaitMs } }),
     );
