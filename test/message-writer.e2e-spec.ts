@@ -211,4 +211,16 @@ describe('MessageWriter', () => {
     expect(await stored()).toBe(25);
     await expect(writer.write(send())).rejects.toMatchObject({ code: 'UNAVAILABLE' });
   });
+
+  it('should give each send of one batch the participants other than its own sender', async () => {
+    const writer = newWriter();
+    const written = await Promise.all([
+      writer.write(send({ content: 'a1' })),
+      writer.write(send({ senderId: bob, recipientId: alice, content: 'b1' })),
+      writer.write(send({ content: 'a2' })),
+    ]);
+    expect(batchSizes).toEqual([3]);
+    expect(written.map((w) => w.recipientIds)).toEqual([[bob], [alice], [bob]]);
+    expect(written.map((w) => Number(w.row.seq))).toEqual([1, 2, 3]);
+  });
 });
