@@ -68,6 +68,18 @@ function findCycle(graph: Map<string, string[]>): string[] | null {
 
 const topFolder = (path: string): string => path.split('/')[0];
 
+/**
+ * SQL lives in `*.repository.ts` files only. Folders not yet moved to repositories are listed here;
+ * delete a folder's line once its SQL is in repositories, and the check covers it.
+ */
+const SQL_OUTSIDE_REPOSITORIES_PENDING = ['auth', 'groups', 'health', 'presence', 'users'];
+/** Files that must run SQL themselves, with the reason. */
+const SQL_OUTSIDE_REPOSITORIES_ALLOWED: Record<string, string> = {
+  'database/migrations/': 'migrations are SQL by nature',
+  'database/migrate.ts': 'runs the migrations and takes their advisory lock',
+};
+const RAW_SQL = /\.query\s*[(<]|createQueryBuilder/;
+
 describe('architecture', () => {
   const graph = importGraph();
 
@@ -102,5 +114,17 @@ describe('architecture', () => {
       /(^|[^.\w$])require\(\s*['"]|strict:\s*false/.test(readFileSync(file, 'utf8')),
     );
     expect(wrong.map((file) => relative(SRC, file))).toEqual([]);
+  });
+
+  it('should run SQL (.query, createQueryBuilder) only in *.repository.ts files', () => {
+    const wrong = sourceFiles(SRC)
+      .map((file) => relative(SRC, file))
+      .filter((file) => !file.endsWith('.repository.ts'))
+      .filter((file) => !SQL_OUTSIDE_REPOSITORIES_PENDING.includes(topFolder(file)))
+      .filter(
+        (file) => !Object.keys(SQL_OUTSIDE_REPOSITORIES_ALLOWED).some((p) => file.startsWith(p)),
+      )
+      .filter((file) => RAW_SQL.test(readFileSync(join(SRC, file), 'utf8')));
+    expect(wrong).toEqual([]);
   });
 });

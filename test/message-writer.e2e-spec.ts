@@ -8,6 +8,7 @@ import { DataSource } from 'typeorm';
 import { AppError } from '../src/common/errors/app-error';
 import { buildDataSourceOptions } from '../src/database/typeorm-options';
 import { MessageWriter, type PendingSend } from '../src/messaging/message-writer.service';
+import { MessagesRepository } from '../src/messaging/repositories/messages.repository';
 import { MetricsService } from '../src/metrics/metrics.service';
 import { createTestDatabase } from './utils/test-app';
 
@@ -24,7 +25,7 @@ describe('MessageWriter', () => {
 
   const newWriter = (maxQueuedSends = 2_000, maxQueueWaitMs = 0): MessageWriter =>
     new MessageWriter(
-      dataSource,
+      new MessagesRepository(dataSource),
       new MetricsService(),
       new ConfigService({ messaging: { maxQueuedSends, maxQueueWaitMs } }),
     );
@@ -209,5 +210,17 @@ describe('MessageWriter', () => {
     expect((await Promise.all(sends)).length).toBe(25);
     expect(await stored()).toBe(25);
     await expect(writer.write(send())).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
+
+  it('should give each send of one batch the participants other than its own sender', async () => {
+    const writer = newWriter();
+    const written = await Promise.all([
+      writer.write(send({ content: 'a1' })),
+      writer.write(send({ senderId: bob, recipientId: alice, content: 'b1' })),
+      writer.write(send({ content: 'a2' })),
+    ]);
+    expect(batchSizes).toEqual([3]);
+    expect(written.map((w) => w.recipientIds)).toEqual([[bob], [alice], [bob]]);
+    expect(written.map((w) => Number(w.row.seq))).toEqual([1, 2, 3]);
   });
 });

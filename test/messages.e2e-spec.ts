@@ -310,12 +310,14 @@ describe('direct messages over REST', () => {
       .set('Authorization', ivy.auth)
       .expect(200);
     expect(marked.body.data).toMatchObject({ conversationID, seq: 2, unreadCount: 1 });
-    await app
+    const back = await app
       .http()
       .post(`/api/conversations/${conversationID}/read`)
       .set('Authorization', ivy.auth)
       .send({ seq: 1 })
       .expect(200);
+    // The answer is the marker as stored, not the seq asked for.
+    expect(back.body.data).toMatchObject({ conversationID, seq: 2, unreadCount: 1 });
     const still = await app
       .http()
       .get('/api/messages/unread')

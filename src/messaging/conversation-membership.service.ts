@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { ConversationCache } from './conversation-cache';
-import { ConversationEntity } from './entities/conversation.entity';
+import { ConversationMembersRepository } from './repositories/conversation-members.repository';
+import { ConversationsRepository } from './repositories/conversations.repository';
 
 /**
  * The Messaging module's own writes to conversations and their participants, offered to the Groups
@@ -9,7 +10,11 @@ import { ConversationEntity } from './entities/conversation.entity';
  */
 @Injectable()
 export class ConversationMembershipService {
-  constructor(private readonly cache: ConversationCache) {}
+  constructor(
+    private readonly cache: ConversationCache,
+    private readonly conversations: ConversationsRepository,
+    private readonly members: ConversationMembersRepository,
+  ) {}
 
   /** After the group's transaction committed: cached access and participant lists are stale. */
   participantsChanged(change: { conversationId: string; groupId: string; userId: string }): void {
@@ -18,14 +23,7 @@ export class ConversationMembershipService {
 
   /** Creates the conversation of a new group. */
   async createGroupConversation(manager: EntityManager, groupId: string): Promise<string> {
-    const result = await manager
-      .createQueryBuilder()
-      .insert()
-      .into(ConversationEntity)
-      .values({ type: 'group', groupId, lastSeq: 0 })
-      .returning(['id'])
-      .execute();
-    return (result.raw as { id: string }[])[0].id;
+    return this.conversations.createGroupConversation(manager, groupId);
   }
 
   /**
@@ -37,16 +35,7 @@ export class ConversationMembershipService {
     conversationId: string,
     userId: string,
   ): Promise<void> {
-    await manager.query(
-      `INSERT INTO conversation_members (conversation_id, user_id, last_read_seq, last_delivered_seq, left_seq, joined_at)
-       SELECT c.id, $2, c.last_seq, c.last_seq, NULL, now() FROM conversations c WHERE c.id = $1
-       ON CONFLICT (conversation_id, user_id) DO UPDATE
-         SET left_seq = NULL,
-             joined_at = CASE WHEN conversation_members.left_seq IS NULL THEN conversation_members.joined_at ELSE now() END,
-             last_read_seq = GREATEST(conversation_members.last_read_seq, EXCLUDED.last_read_seq),
-             last_delivered_seq = GREATEST(conversation_members.last_delivered_seq, EXCLUDED.last_delivered_seq)`,
-      [conversationId, userId],
-    );
+    await this.members.addParticipant(manager, conversationId, userId);
   }
 
   /**
@@ -58,11 +47,6 @@ export class ConversationMembershipService {
     conversationId: string,
     userId: string,
   ): Promise<void> {
-    await manager.query(
-      `UPDATE conversation_members m SET left_seq = c.last_seq
-         FROM (SELECT id, last_seq FROM conversations WHERE id = $1 FOR UPDATE) c
-        WHERE m.conversation_id = c.id AND m.user_id = $2 AND m.left_seq IS NULL`,
-      [conversationId, userId],
-    );
+    await this.members.removeParticipant(manager, conversationId, userId);
   }
 }

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
-import { DataSource } from 'typeorm';
 import { SingleFlight } from '../common/concurrency/single-flight';
 import { AppError } from '../common/errors/app-error';
+import { ConversationsRepository } from './repositories/conversations.repository';
 
 export interface GroupTarget {
   conversationId: string;
@@ -26,7 +26,7 @@ export class ConversationResolver {
   private readonly directFills = new SingleFlight<string, string>();
   private readonly groupFills = new SingleFlight<string, GroupTarget>();
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly conversations: ConversationsRepository) {}
 
   /** The pair's conversation, created with its two members if needed; NOT_FOUND for no such user. */
   directConversationId(senderId: string, recipientId: string): Promise<string> {
@@ -50,16 +50,13 @@ export class ConversationResolver {
       return Promise.resolve(cached);
     }
     return this.groupFills.run(groupId, async () => {
-      const rows: { conversation_id: string; visibility: string }[] = await this.dataSource.query(
-        'SELECT conversation_id, visibility FROM groups WHERE id = $1',
-        [groupId],
-      );
-      if (!rows[0]) {
+      const group = await this.conversations.findGroupConversation(groupId);
+      if (!group) {
         throw AppError.notFound('Group');
       }
       const target = {
-        conversationId: rows[0].conversation_id,
-        privateGroup: rows[0].visibility === 'private',
+        conversationId: group.conversationId,
+        privateGroup: group.visibility === 'private',
       };
       this.groups.set(groupId, target);
       return target;
@@ -67,9 +64,8 @@ export class ConversationResolver {
   }
 
   /**
-   * One statement: the recipient check, the conversation insert and its two members. When another
-   * statement created the pair concurrently, ON CONFLICT waits for it but this statement's snapshot
-   * cannot see its row: the second attempt (a new snapshot) does.
+   * Created or found in one statement. A pair created concurrently by another statement is invisible
+   * to this one's snapshot: the second attempt (a new snapshot) sees it.
    */
   private async findOrCreateDirect(
     low: string,
@@ -77,29 +73,12 @@ export class ConversationResolver {
     recipientId: string,
   ): Promise<string> {
     for (let attempt = 0; attempt < 2; attempt += 1) {
-      const rows: { id: string | null; recipient_exists: boolean }[] = await this.dataSource.query(
-        `WITH recipient AS (SELECT 1 FROM users WHERE id = $3),
-              created AS (
-                INSERT INTO conversations (type, user_low, user_high)
-                SELECT 'direct', $1, $2 FROM recipient
-                ON CONFLICT (user_low, user_high) WHERE type = 'direct' DO NOTHING
-                RETURNING id),
-              members AS (
-                INSERT INTO conversation_members (conversation_id, user_id)
-                SELECT created.id, u.id FROM created, unnest(ARRAY[$1, $2]::uuid[]) AS u(id)
-                ON CONFLICT (conversation_id, user_id) DO NOTHING)
-         SELECT COALESCE(
-                  (SELECT id FROM created),
-                  (SELECT id FROM conversations WHERE type = 'direct' AND user_low = $1 AND user_high = $2)
-                ) AS id,
-                EXISTS (SELECT 1 FROM recipient) AS recipient_exists`,
-        [low, high, recipientId],
-      );
-      if (!rows[0]?.recipient_exists) {
+      const found = await this.conversations.findOrCreateDirect(low, high, recipientId);
+      if (!found.recipientExists) {
         throw AppError.notFound('Recipient');
       }
-      if (rows[0].id) {
-        return rows[0].id;
+      if (found.id) {
+        return found.id;
       }
     }
     throw new Error('The direct conversation was neither created nor found');

@@ -5,7 +5,7 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { ConversationMembersRepository } from './repositories/conversation-members.repository';
 
 /** How often coalesced delivery markers are written. */
 const FLUSH_INTERVAL_MS = 100;
@@ -29,7 +29,7 @@ export class DeliveryMarkerBuffer
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly members: ConversationMembersRepository) {}
 
   onModuleInit(): void {
     this.timer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS);
@@ -91,30 +91,7 @@ export class DeliveryMarkerBuffer
     const marks = [...this.pending.values()];
     this.pending = new Map();
     try {
-      await this.dataSource.transaction(async (manager) => {
-        const params = [
-          marks.map((m) => m.conversationId),
-          marks.map((m) => m.userId),
-          marks.map((m) => m.seq),
-        ];
-        // Lock in (conversation, user) order, as post_messages does for the senders' markers, so a
-        // flush and a message write never wait on each other in a cycle (a deadlock costs a second).
-        await manager.query(
-          `SELECT 1 FROM conversation_members m
-             JOIN unnest($1::uuid[], $2::uuid[]) AS v(conversation_id, user_id)
-               ON m.conversation_id = v.conversation_id AND m.user_id = v.user_id
-            ORDER BY m.conversation_id, m.user_id
-              FOR UPDATE OF m`,
-          params.slice(0, 2),
-        );
-        await manager.query(
-          `UPDATE conversation_members m
-              SET last_delivered_seq = GREATEST(m.last_delivered_seq, v.seq)
-             FROM unnest($1::uuid[], $2::uuid[], $3::bigint[]) AS v(conversation_id, user_id, seq)
-            WHERE m.conversation_id = v.conversation_id AND m.user_id = v.user_id`,
-          params,
-        );
-      });
+      await this.members.writeDeliveryMarks(marks);
     } catch (error) {
       this.logger.warn(`Delivery markers not written, retrying next flush: ${String(error)}`);
       for (const mark of marks) {

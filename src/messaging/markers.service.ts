@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { DataSource } from 'typeorm';
 import { AppError } from '../common/errors/app-error';
 import { ConversationAccessService, type ConversationAccess } from './conversation-access.service';
 import { assertUuid } from '../common/validation/uuid';
 import { ConversationCache } from './conversation-cache';
 import { DeliveryMarkerBuffer } from './marker.service';
 import { MESSAGING_EVENTS, type ConversationMarkerEvent } from './messaging.events';
+import { ConversationMembersRepository } from './repositories/conversation-members.repository';
+import { MessagesRepository } from './repositories/messages.repository';
 
 /**
  * Read and delivery markers and who takes part: moving markers forward (never back), publishing
@@ -15,7 +16,8 @@ import { MESSAGING_EVENTS, type ConversationMarkerEvent } from './messaging.even
 @Injectable()
 export class MarkersService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly members: ConversationMembersRepository,
+    private readonly messages: MessagesRepository,
     private readonly access: ConversationAccessService,
     private readonly cache: ConversationCache,
     private readonly deliveries: DeliveryMarkerBuffer,
@@ -37,15 +39,12 @@ export class MarkersService {
     messageId: string,
   ): Promise<{ conversationID: string; seq: number; unreadCount: number; messageID: string }> {
     assertUuid(messageId, 'messageID');
-    const rows: { conversation_id: string; seq: string }[] = await this.dataSource.query(
-      'SELECT conversation_id, seq FROM messages WHERE id = $1',
-      [messageId],
-    );
-    if (!rows[0]) {
+    const located = await this.messages.locate(messageId);
+    if (!located) {
       throw AppError.notFound('Message');
     }
-    const access = await this.access.require(userId, rows[0].conversation_id);
-    const seq = Number(rows[0].seq);
+    const access = await this.access.require(userId, located.conversationId);
+    const seq = located.seq;
     if (seq > access.visibleSeq) {
       throw AppError.notFound('Message');
     }
@@ -108,13 +107,7 @@ export class MarkersService {
 
   /** Users who share an active conversation with `userId` (the audience of their presence). */
   async peerIds(userId: string): Promise<string[]> {
-    const rows: { user_id: string }[] = await this.dataSource.query(
-      `SELECT DISTINCT o.user_id FROM conversation_members me
-         JOIN conversation_members o ON o.conversation_id = me.conversation_id AND o.user_id <> me.user_id AND o.left_seq IS NULL
-        WHERE me.user_id = $1 AND me.left_seq IS NULL`,
-      [userId],
-    );
-    return rows.map((row) => row.user_id);
+    return this.members.peerIds(userId);
   }
 
   private async advanceRead(
@@ -123,14 +116,8 @@ export class MarkersService {
     seq: number | undefined,
   ): Promise<{ conversationID: string; seq: number; unreadCount: number }> {
     const target = Math.min(seq ?? access.visibleSeq, access.visibleSeq);
-    const rows: { last_read_seq: string }[] = await this.dataSource.query(
-      `UPDATE conversation_members
-          SET last_read_seq = GREATEST(last_read_seq, $3), last_delivered_seq = GREATEST(last_delivered_seq, $3)
-        WHERE conversation_id = $1 AND user_id = $2
-        RETURNING last_read_seq`,
-      [access.conversationId, userId, target],
-    );
-    const now = Number(rows[0]?.last_read_seq ?? target);
+    // The marker as stored: asked to go back, it stays where it was.
+    const now = (await this.members.advanceRead(access.conversationId, userId, target)) ?? target;
     if (now > access.lastReadSeq) {
       await this.publishMarker(MESSAGING_EVENTS.conversationRead, access, userId, now);
     }
@@ -176,12 +163,7 @@ export class MarkersService {
     }
     let senders = this.cache.sendersBetween(access.conversationId, after, upTo);
     if (!senders) {
-      const rows: { sender_id: string }[] = await this.dataSource.query(
-        `SELECT DISTINCT sender_id FROM messages
-          WHERE conversation_id = $1 AND seq > $2 AND seq <= $3`,
-        [access.conversationId, after, upTo],
-      );
-      senders = new Set(rows.map((row) => row.sender_id));
+      senders = new Set(await this.messages.senderIdsBetween(access.conversationId, after, upTo));
     }
     senders.delete(userId);
     return [...senders];
@@ -192,11 +174,7 @@ export class MarkersService {
     if (cached) {
       return cached;
     }
-    const rows: { user_id: string }[] = await this.dataSource.query(
-      'SELECT user_id FROM conversation_members WHERE conversation_id = $1 AND left_seq IS NULL',
-      [conversationId],
-    );
-    const ids = rows.map((row) => row.user_id);
+    const ids = await this.members.activeParticipantIds(conversationId);
     this.cache.setParticipants(conversationId, ids, direct);
     return ids;
   }

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import type { Message } from '../../libs/contracts/src';
 import { AttachmentsService } from '../attachments/attachments.service';
 import { DeliveryMarkerBuffer } from './marker.service';
 import { toMessage, type MessageRow, type ParticipantMarkers } from './message-view';
+import { ConversationMembersRepository } from './repositories/conversation-members.repository';
 
 /**
  * Shapes stored rows for the wire: delivered/read (and group counts) from the participants' markers,
@@ -12,7 +12,7 @@ import { toMessage, type MessageRow, type ParticipantMarkers } from './message-v
 @Injectable()
 export class MessagePresenter {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly members: ConversationMembersRepository,
     private readonly deliveries: DeliveryMarkerBuffer,
     private readonly attachments: AttachmentsService,
   ) {}
@@ -27,29 +27,20 @@ export class MessagePresenter {
       return [];
     }
     const conversationIds = [...new Set(rows.map((row) => row.conversation_id))];
-    const markerRows: {
-      conversation_id: string;
-      user_id: string;
-      last_delivered_seq: string;
-      last_read_seq: string;
-    }[] = await this.dataSource.query(
-      `SELECT conversation_id, user_id, last_delivered_seq, last_read_seq FROM conversation_members
-          WHERE conversation_id = ANY($1::uuid[]) AND left_seq IS NULL`,
-      [conversationIds],
-    );
+    const markerRows = await this.members.activeMarkers(conversationIds);
     const attachments = await this.attachments.forMessages(rows.map((row) => row.id));
     const markers = new Map<string, ParticipantMarkers[]>();
     for (const row of markerRows) {
-      const list = markers.get(row.conversation_id) ?? [];
+      const list = markers.get(row.conversationId) ?? [];
       list.push({
-        userId: row.user_id,
+        userId: row.userId,
         lastDeliveredSeq: Math.max(
-          Number(row.last_delivered_seq),
-          this.deliveries.recordedSeq(row.conversation_id, row.user_id),
+          row.lastDeliveredSeq,
+          this.deliveries.recordedSeq(row.conversationId, row.userId),
         ),
-        lastReadSeq: Number(row.last_read_seq),
+        lastReadSeq: row.lastReadSeq,
       });
-      markers.set(row.conversation_id, list);
+      markers.set(row.conversationId, list);
     }
     return rows.map((row) =>
       toMessage(row, markers.get(row.conversation_id), attachments.get(row.id)),

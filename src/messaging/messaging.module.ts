@@ -14,11 +14,17 @@ import { ConversationQueriesService } from './conversation-queries.service';
 import { MarkersService } from './markers.service';
 import { MessagePresenter } from './message-presenter';
 import { MessageSendingService } from './message-sending.service';
+import { ConversationMembersRepository } from './repositories/conversation-members.repository';
+import { ConversationsRepository } from './repositories/conversations.repository';
+import { MessagesRepository } from './repositories/messages.repository';
 
 @Module({
   imports: [PresenceModule, AttachmentsModule, BlocksModule],
   controllers: [MessagesController, ConversationsController],
   providers: [
+    ConversationsRepository,
+    ConversationMembersRepository,
+    MessagesRepository,
     ConversationMembershipService,
     ConversationAccessService,
     ConversationCache,

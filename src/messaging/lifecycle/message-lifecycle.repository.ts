@@ -197,7 +197,7 @@ export class MessageLifecycleRepository {
     upToSeq: number,
     limit: number,
   ): Promise<MessageRow[]> {
-    return this.dataSource.query(
+    return this.dataSource.query<MessageRow[]>(
       `SELECT ${MESSAGE_COLUMNS} FROM messages
         WHERE thread_root_id = $1 AND seq > $2 AND seq <= $3
         ORDER BY seq ASC LIMIT $4`,

@@ -1,0 +1,232 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { exactTimestampSql } from '../../common/http/keyset-cursor';
+import { ConversationEntity, type ConversationKind } from '../entities/conversation.entity';
+import { messageColumns, type MessageRow } from '../message-view';
+
+/** A conversation found by any id the API accepts, with the caller's membership (if any). */
+export interface ConversationAccessRecord {
+  id: string;
+  type: ConversationKind;
+  groupId: string | null;
+  userLow: string | null;
+  userHigh: string | null;
+  lastSeq: number;
+  groupVisibility: 'public' | 'private' | null;
+  /** Null: the caller was never a participant. */
+  member: {
+    leftSeq: number | null;
+    lastReadSeq: number;
+    lastDeliveredSeq: number;
+  } | null;
+}
+
+/** A group's conversation, as a send needs it. */
+export interface GroupConversationRecord {
+  conversationId: string;
+  visibility: string;
+}
+
+/** One entry of the caller's conversation list, newest activity first. */
+export interface ConversationListEntry {
+  conversationId: string;
+  type: ConversationKind;
+  groupId: string | null;
+  version: number;
+  /** The newest seq the caller may read. */
+  visibleSeq: number;
+  lastReadSeq: number;
+  sortAt: Date;
+  /** sortAt with microseconds, for the keyset cursor. */
+  sortExact: string;
+  groupName: string | null;
+  groupVisibility: 'public' | 'private' | null;
+  peerId: string | null;
+  peerUsername: string | null;
+  peerLastSeen: Date | null;
+  /** The newest message the caller may read, if any. */
+  lastMessage: MessageRow | null;
+}
+
+interface AccessRow {
+  id: string;
+  type: ConversationKind;
+  group_id: string | null;
+  user_low: string | null;
+  user_high: string | null;
+  last_seq: string;
+  visibility: 'public' | 'private' | null;
+  member_user: string | null;
+  left_seq: string | null;
+  last_read_seq: string | null;
+  last_delivered_seq: string | null;
+}
+
+type ListRow = MessageRow & {
+  c_id: string;
+  c_type: ConversationKind;
+  c_group_id: string | null;
+  c_version: string;
+  visible_seq: string;
+  last_read_seq: string;
+  sort_at: Date;
+  sort_exact: string;
+  g_name: string | null;
+  g_visibility: 'public' | 'private' | null;
+  peer_id: string | null;
+  peer_username: string | null;
+  peer_last_seen: Date | null;
+};
+
+/**
+ * The only writer of `conversations`. Its reads join `groups` and `users` read-only: the access check
+ * and the conversation list are one statement each, and the Groups module depends on this one.
+ */
+@Injectable()
+export class ConversationsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** `ref` is a conversation id, a group id, or the other user of a direct conversation. */
+  async findAccess(userId: string, ref: string): Promise<ConversationAccessRecord | null> {
+    const rows: AccessRow[] = await this.dataSource.query(
+      `SELECT c.id, c.type, c.group_id, c.user_low, c.user_high, c.last_seq, g.visibility,
+              m.user_id AS member_user, m.left_seq, m.last_read_seq, m.last_delivered_seq
+         FROM conversations c
+         LEFT JOIN groups g ON g.id = c.group_id
+         LEFT JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = $2
+        WHERE c.id = $1
+           OR c.group_id = $1
+           OR (c.type = 'direct' AND c.user_low = LEAST($1::uuid, $2::uuid) AND c.user_high = GREATEST($1::uuid, $2::uuid))
+        LIMIT 1`,
+      [ref, userId],
+    );
+    const row = rows[0];
+    if (!row) {
+      return null;
+    }
+    return {
+      id: row.id,
+      type: row.type,
+      groupId: row.group_id,
+      userLow: row.user_low,
+      userHigh: row.user_high,
+      lastSeq: Number(row.last_seq),
+      groupVisibility: row.visibility,
+      member: row.member_user
+        ? {
+            leftSeq: row.left_seq === null ? null : Number(row.left_seq),
+            lastReadSeq: Number(row.last_read_seq ?? 0),
+            lastDeliveredSeq: Number(row.last_delivered_seq ?? 0),
+          }
+        : null,
+    };
+  }
+
+  /** Whether a user with this id exists (a peer with whom no conversation exists yet). */
+  async userExists(userId: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query('SELECT 1 FROM users WHERE id = $1', [
+      userId,
+    ]);
+    return rows.length > 0;
+  }
+
+  async findGroupConversation(groupId: string): Promise<GroupConversationRecord | null> {
+    const rows: { conversation_id: string; visibility: string }[] = await this.dataSource.query(
+      'SELECT conversation_id, visibility FROM groups WHERE id = $1',
+      [groupId],
+    );
+    return rows[0]
+      ? { conversationId: rows[0].conversation_id, visibility: rows[0].visibility }
+      : null;
+  }
+
+  /**
+   * One statement: the recipient check, the conversation insert and its two members. When another
+   * statement created the pair concurrently, ON CONFLICT waits for it but this statement's snapshot
+   * cannot see its row (id null): a second call (a new snapshot) does.
+   */
+  async findOrCreateDirect(
+    low: string,
+    high: string,
+    recipientId: string,
+  ): Promise<{ id: string | null; recipientExists: boolean }> {
+    const rows: { id: string | null; recipient_exists: boolean }[] = await this.dataSource.query(
+      `WITH recipient AS (SELECT 1 FROM users WHERE id = $3),
+            created AS (
+              INSERT INTO conversations (type, user_low, user_high)
+              SELECT 'direct', $1, $2 FROM recipient
+              ON CONFLICT (user_low, user_high) WHERE type = 'direct' DO NOTHING
+              RETURNING id),
+            members AS (
+              INSERT INTO conversation_members (conversation_id, user_id)
+              SELECT created.id, u.id FROM created, unnest(ARRAY[$1, $2]::uuid[]) AS u(id)
+              ON CONFLICT (conversation_id, user_id) DO NOTHING)
+       SELECT COALESCE(
+                (SELECT id FROM created),
+                (SELECT id FROM conversations WHERE type = 'direct' AND user_low = $1 AND user_high = $2)
+              ) AS id,
+              EXISTS (SELECT 1 FROM recipient) AS recipient_exists`,
+      [low, high, recipientId],
+    );
+    return { id: rows[0]?.id ?? null, recipientExists: rows[0]?.recipient_exists ?? false };
+  }
+
+  /** Creates the conversation of a new group inside the group's transaction; returns its id. */
+  async createGroupConversation(manager: EntityManager, groupId: string): Promise<string> {
+    const result = await manager
+      .createQueryBuilder()
+      .insert()
+      .into(ConversationEntity)
+      .values({ type: 'group', groupId, lastSeq: 0 })
+      .returning(['id'])
+      .execute();
+    return (result.raw as { id: string }[])[0].id;
+  }
+
+  /**
+   * The caller's active conversations, newest activity first, after the keyset `after`; `limit` rows
+   * at most (ask for one more to know whether there is a next page).
+   */
+  async listForUser(
+    userId: string,
+    after: { at: string; id: string } | null,
+    limit: number,
+  ): Promise<ConversationListEntry[]> {
+    const rows: ListRow[] = await this.dataSource.query(
+      `SELECT c.id AS c_id, c.type AS c_type, c.group_id AS c_group_id, c.version AS c_version,
+              LEAST(c.last_seq, COALESCE(m.left_seq, c.last_seq)) AS visible_seq, m.last_read_seq,
+              COALESCE(c.last_message_at, c.created_at) AS sort_at,
+              ${exactTimestampSql('COALESCE(c.last_message_at, c.created_at)')} AS sort_exact,
+              g.name AS g_name, g.visibility AS g_visibility,
+              p.id AS peer_id, p.username AS peer_username, p.last_seen AS peer_last_seen,
+              ${messageColumns('lm')}
+         FROM conversation_members m
+         JOIN conversations c ON c.id = m.conversation_id
+         LEFT JOIN groups g ON g.id = c.group_id
+         LEFT JOIN users p ON c.type = 'direct' AND p.id = CASE WHEN c.user_low = $1 THEN c.user_high ELSE c.user_low END
+         LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = LEAST(c.last_seq, COALESCE(m.left_seq, c.last_seq))
+        WHERE m.user_id = $1 AND m.left_seq IS NULL
+          AND ($2::timestamptz IS NULL OR (COALESCE(c.last_message_at, c.created_at), c.id) < ($2::timestamptz, $3::uuid))
+        ORDER BY COALESCE(c.last_message_at, c.created_at) DESC, c.id DESC
+        LIMIT $4`,
+      [userId, after?.at ?? null, after?.id ?? null, limit],
+    );
+    return rows.map((row) => ({
+      conversationId: row.c_id,
+      type: row.c_type,
+      groupId: row.c_group_id,
+      version: Number(row.c_version),
+      visibleSeq: Number(row.visible_seq),
+      lastReadSeq: Number(row.last_read_seq),
+      sortAt: row.sort_at,
+      sortExact: row.sort_exact,
+      groupName: row.g_name,
+      groupVisibility: row.g_visibility,
+      peerId: row.peer_id,
+      peerUsername: row.peer_username,
+      peerLastSeen: row.peer_last_seen,
+      // The message columns sit beside the conversation's; the extra fields are never read from it.
+      lastMessage: row.id !== null ? row : null,
+    }));
+  }
+}

@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { expect } from 'expect';
+import { DataSource } from 'typeorm';
+import { buildDataSourceOptions } from '../src/database/typeorm-options';
+import { ConversationMembersRepository } from '../src/messaging/repositories/conversation-members.repository';
+import { ConversationsRepository } from '../src/messaging/repositories/conversations.repository';
+import {
+  MessagesRepository,
+  type MessageToPost,
+} from '../src/messaging/repositories/messages.repository';
+import { createTestDatabase } from './utils/test-app';
+
+/** Repository-level spec: the messaging repositories' typed answers against the migrated PostgreSQL. */
+describe('messaging repositories', () => {
+  let database: { url: string; drop: () => Promise<void> };
+  let dataSource: DataSource;
+  let conversations: ConversationsRepository;
+  let members: ConversationMembersRepository;
+  let messages: MessagesRepository;
+  let low: string;
+  let high: string;
+  let conversationId: string;
+
+  const newUser = async (): Promise<string> => {
+    const id = randomUUID();
+    await dataSource.query(
+      `INSERT INTO users (id, username, email, password_hash) VALUES ($1, $2, $3, 'x')`,
+      [id, `u${id.slice(0, 8)}`, `${id}@example.com`],
+    );
+    return id;
+  };
+
+  const post = (senderId: string, count: number): Promise<unknown> =>
+    messages.post(
+      Array.from({ length: count }, (_, i): MessageToPost => ({
+        conversationId,
+        senderId,
+        recipientId: senderId === low ? high : low,
+        groupId: null,
+        content: `m${i}`,
+        messageType: 'text',
+        clientMessageId: null,
+      })),
+      new Date(),
+    );
+
+  before(async () => {
+    database = await createTestDatabase();
+    dataSource = new DataSource({
+      ...buildDataSourceOptions(database.url, 2),
+      migrationsRun: true,
+    });
+    await dataSource.initialize();
+    conversations = new ConversationsRepository(dataSource);
+    members = new ConversationMembersRepository(dataSource);
+    messages = new MessagesRepository(dataSource);
+  });
+
+  after(async () => {
+    await dataSource.destroy();
+    await database.drop();
+  });
+
+  beforeEach(async () => {
+    [low, high] = [await newUser(), await newUser()].sort();
+    const created = await conversations.findOrCreateDirect(low, high, high);
+    conversationId = created.id as string;
+  });
+
+  it('should create a direct conversation once and find it again', async () => {
+    expect(await conversations.findOrCreateDirect(low, high, low)).toEqual({
+      id: conversationId,
+      recipientExists: true,
+    });
+    expect(await conversations.findOrCreateDirect(low, randomUUID(), randomUUID())).toEqual({
+      id: null,
+      recipientExists: false,
+    });
+  });
+
+  it('should answer access with numbers, by conversation id or by peer', async () => {
+    await post(low, 3);
+    const byId = await conversations.findAccess(low, conversationId);
+    expect(byId).toEqual({
+      id: conversationId,
+      type: 'direct',
+      groupId: null,
+      userLow: low,
+      userHigh: high,
+      lastSeq: 3,
+      groupVisibility: null,
+      // The sender's markers move with their own messages.
+      member: { leftSeq: null, lastReadSeq: 3, lastDeliveredSeq: 3 },
+    });
+    expect(await conversations.findAccess(high, low)).toMatchObject({
+      id: conversationId,
+      member: { leftSeq: null, lastReadSeq: 0, lastDeliveredSeq: 0 },
+    });
+    expect((await conversations.findAccess(await newUser(), conversationId))?.member).toBeNull();
+    expect(await conversations.findAccess(low, randomUUID())).toBeNull();
+  });
+
+  it('should move the read marker forward only and return the stored one', async () => {
+    await post(low, 5);
+    expect(await members.advanceRead(conversationId, high, 4)).toBe(4);
+    // Asked to go back to 2: the marker stays at 4 and the answer says so.
+    expect(await members.advanceRead(conversationId, high, 2)).toBe(4);
+    expect(await members.advanceRead(conversationId, randomUUID(), 2)).toBeNull();
+    const markers = await members.activeMarkers([conversationId]);
+    expect(markers).toContainEqual({
+      conversationId,
+      userId: high,
+      lastDeliveredSeq: 4,
+      lastReadSeq: 4,
+    });
+  });
+
+  it('should write delivery marks without moving one backwards', async () => {
+    await post(low, 5);
+    await members.writeDeliveryMarks([{ conversationId, userId: high, seq: 5 }]);
+    await members.writeDeliveryMarks([{ conversationId, userId: high, seq: 1 }]);
+    expect(await members.undelivered(high)).toEqual([]);
+    expect((await members.activeMarkers([conversationId])).find((m) => m.userId === high)).toEqual({
+      conversationId,
+      userId: high,
+      lastDeliveredSeq: 5,
+      lastReadSeq: 0,
+    });
+    expect(await members.unread(high)).toEqual([
+      { conversationId, lastReadSeq: 0, visibleSeq: 5, mentionCount: 0 },
+    ]);
+  });
+
+  it('should page, locate and list senders with numeric seqs', async () => {
+    await post(low, 2);
+    await post(high, 2);
+    const page = await messages.page(conversationId, { after: 1, upTo: 4, ascending: true }, 2, 0);
+    expect(page.map((row) => Number(row.seq))).toEqual([2, 3]);
+    expect(await messages.locate(page[1].id)).toEqual({ conversationId, seq: 3 });
+    expect(await messages.locate(randomUUID())).toBeNull();
+    expect((await messages.senderIdsBetween(conversationId, 1, 4)).sort()).toEqual([low, high]);
+    expect((await messages.senderIdsBetween(conversationId, 2, 4)).sort()).toEqual([high]);
+    const newest = await messages.newestInRanges([{ conversationId, after: 0, upTo: 4 }], 3);
+    expect(newest.map((row) => Number(row.seq))).toEqual([4, 3, 2]);
+  });
+
+  it('should list the conversation with its last message and typed columns', async () => {
+    await post(low, 2);
+    const [entry] = await conversations.listForUser(high, null, 10);
+    expect(entry).toMatchObject({
+      conversationId,
+      type: 'direct',
+      visibleSeq: 2,
+      lastReadSeq: 0,
+      peerId: low,
+      groupName: null,
+    });
+    expect(typeof entry.version).toBe('number');
+    expect(Number(entry.lastMessage?.seq)).toBe(2);
+  });
+});
