@@ -6,11 +6,11 @@ import {
   type ClientToServerEvents,
   type ConversationChanges,
   type Message,
-  type MessageDeletedEvent,
   type SendMessageRequest,
   type ServerToClientEvents,
   type SyncResult,
 } from '../../contracts/src';
+import { ConversationTimeline, type MessageChange } from './conversation-timeline';
 import { newClientMessageId } from './ids';
 import { ApiError } from './api-error';
 import { Reconnector } from './reconnect';
@@ -66,30 +66,7 @@ export interface RealtimeOptions {
   createSocket?: SocketFactory;
 }
 
-interface ConversationState {
-  /** Highest seq handed to the application in order. */
-  last: number | undefined;
-  /** Arrived ahead of a gap, waiting for it to fill. */
-  pending: Map<number, Message>;
-  syncing: boolean;
-  /** Highest version up to which every change has been applied (gap-free). */
-  version: number | undefined;
-  /** Each message held, in its current state, by id. */
-  messages: Map<string, Message>;
-  /** A `changes` pull is running; `again` asks for one more when it ends. */
-  pulling: boolean;
-  again: boolean;
-  /** A page of changes is being applied (its versions are not gaps). */
-  applying: boolean;
-}
-
-/** An edit, reaction change, reply summary change or deletion, with the message's current state. */
-export interface MessageChange {
-  kind: 'updated' | 'deleted';
-  message: Message;
-}
-
-const SEEN_LIMIT = 10_000;
+export type { MessageChange } from './conversation-timeline';
 
 /**
  * A Socket.IO session that turns the server's at-least-once delivery into exactly-once, in-order
@@ -100,8 +77,7 @@ const SEEN_LIMIT = 10_000;
  */
 export class RealtimeSession {
   readonly socket: TypedSocket;
-  private readonly conversations = new Map<string, ConversationState>();
-  private readonly seen = new Set<string>();
+  private readonly timeline: ConversationTimeline;
   private readonly handlers = new Set<(message: Message) => void>();
   private readonly changeHandlers = new Set<(change: MessageChange) => void>();
   private readonly listVersions: (() => Promise<Record<string, number>>) | undefined;
@@ -120,15 +96,30 @@ export class RealtimeSession {
     this.confirmDelivery = options.confirmDelivery ?? true;
     this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
     this.retry = resolveRetryOptions(options.retry);
+    this.timeline = new ConversationTimeline({
+      delivered: (message) => {
+        for (const handler of this.handlers) {
+          handler(message);
+        }
+        this.confirm(message.conversationID, message.seq);
+      },
+      changed: (change) => {
+        for (const handler of this.changeHandlers) {
+          handler(change);
+        }
+      },
+      seqGap: (conversationId) => void this.fill(conversationId),
+      versionGap: (conversationId) => void this.pullChanges(conversationId),
+    });
     const reconnect = {
       baseDelayMs: options.reconnect?.baseDelayMs ?? 1_000,
       maxDelayMs: options.reconnect?.maxDelayMs ?? 30_000,
     };
     for (const [conversationId, seq] of Object.entries(options.lastSeqs ?? {})) {
-      this.state(conversationId).last = seq;
+      this.timeline.state(conversationId).last = seq;
     }
     for (const [conversationId, version] of Object.entries(options.versions ?? {})) {
-      this.state(conversationId).version = version;
+      this.timeline.state(conversationId).version = version;
     }
     this.listVersions = options.listVersions;
     const create: SocketFactory =
@@ -143,10 +134,10 @@ export class RealtimeSession {
       auth: (callback) => callback({ token: options.token() }),
     });
     this.socket.on('message', (message) => this.ingest(message));
-    this.socket.on('message_updated', ({ message }) => this.applyChange(message));
-    this.socket.on('message_deleted', (event) => this.applyDeletion(event));
+    this.socket.on('message_updated', ({ message }) => this.timeline.applyChange(message));
+    this.socket.on('message_deleted', (event) => this.timeline.applyDeletion(event));
     this.socket.on('sync_required', ({ conversationID, after }) => {
-      const state = this.state(conversationID);
+      const state = this.timeline.state(conversationID);
       state.last ??= after;
       void this.fill(conversationID);
     });
@@ -163,14 +154,14 @@ export class RealtimeSession {
         waiter.resolve();
       }
       this.waiters.clear();
-      for (const [conversationId, state] of this.conversations) {
+      for (const [conversationId, state] of this.timeline.entries()) {
         if (state.pending.size) {
           void this.fill(conversationId);
         }
       }
       const reconnect = this.connectedOnce;
       this.connectedOnce = true;
-      if (reconnect || this.conversations.size) {
+      if (reconnect || this.timeline.size) {
         void this.catchUpChanges();
       }
     });
@@ -219,23 +210,23 @@ export class RealtimeSession {
 
   /** The version up to which every change of a conversation is applied (persist it with lastSeq). */
   version(conversationId: string): number | undefined {
-    return this.conversations.get(conversationId)?.version;
+    return this.timeline.peek(conversationId)?.version;
   }
 
   /** A held message in its current state. */
   message(conversationId: string, messageId: string): Message | undefined {
-    return this.conversations.get(conversationId)?.messages.get(messageId);
+    return this.timeline.peek(conversationId)?.messages.get(messageId);
   }
 
   /** Every held message of a conversation in its current state, in seq order. */
   messages(conversationId: string): Message[] {
-    const held = this.conversations.get(conversationId)?.messages;
+    const held = this.timeline.peek(conversationId)?.messages;
     return held ? [...held.values()].sort((a, b) => a.seq - b.seq) : [];
   }
 
   /** Highest seq handed to the application for a conversation (persist it to detect gaps later). */
   lastSeq(conversationId: string): number | undefined {
-    return this.conversations.get(conversationId)?.last;
+    return this.timeline.peek(conversationId)?.last;
   }
 
   /**
@@ -243,19 +234,7 @@ export class RealtimeSession {
    * the same de-duplication and gap filling as socket messages.
    */
   ingest(message: Message): void {
-    const state = this.state(message.conversationID);
-    if (this.seen.has(message.id) || (state.last !== undefined && message.seq <= state.last)) {
-      // Already handed over: a redelivery may still carry a newer state.
-      this.applyChange(message);
-      return;
-    }
-    if (state.last === undefined || message.seq === state.last + 1) {
-      this.deliver(state, message);
-      this.drain(state);
-      return;
-    }
-    state.pending.set(message.seq, message);
-    void this.fill(message.conversationID);
+    this.timeline.ingest(message);
   }
 
   /**
@@ -334,54 +313,9 @@ export class RealtimeSession {
     this.waiters.clear();
   }
 
-  private state(conversationId: string): ConversationState {
-    let state = this.conversations.get(conversationId);
-    if (!state) {
-      state = {
-        last: undefined,
-        pending: new Map(),
-        syncing: false,
-        version: undefined,
-        messages: new Map(),
-        pulling: false,
-        again: false,
-        applying: false,
-      };
-      this.conversations.set(conversationId, state);
-    }
-    return state;
-  }
-
-  private deliver(state: ConversationState, message: Message): void {
-    state.last = message.seq;
-    state.pending.delete(message.seq);
-    const held = state.messages.get(message.id);
-    if (!held || held.version < message.version) {
-      state.messages.set(message.id, message);
-    }
-    this.noteVersion(message.conversationID, state, message.version);
-    this.seen.add(message.id);
-    if (this.seen.size > SEEN_LIMIT) {
-      const oldest = this.seen.values().next().value;
-      if (oldest !== undefined) {
-        this.seen.delete(oldest);
-      }
-    }
-    for (const handler of this.handlers) {
-      handler(message);
-    }
-    this.confirm(message.conversationID, message.seq);
-  }
-
-  private drain(state: ConversationState): void {
-    while (state.last !== undefined && state.pending.has(state.last + 1)) {
-      this.deliver(state, state.pending.get(state.last + 1) as Message);
-    }
-  }
-
   /** Pages the messages after the last in-order one until the gap is closed. */
   private async fill(conversationId: string): Promise<void> {
-    const state = this.state(conversationId);
+    const state = this.timeline.state(conversationId);
     if (state.syncing || !this.socket.connected || state.last === undefined) {
       return;
     }
@@ -403,78 +337,9 @@ export class RealtimeSession {
     }
   }
 
-  /**
-   * Applies a message's newer state (an edit, reactions, a reply summary, a tombstone): only when its
-   * version is above the held message's. A message the app has not been handed yet (seq ahead) goes
-   * through `ingest` instead.
-   */
-  private applyChange(message: Message): void {
-    const state = this.state(message.conversationID);
-    const held = state.messages.get(message.id);
-    if (
-      !held &&
-      !this.seen.has(message.id) &&
-      (state.last === undefined || message.seq > state.last)
-    ) {
-      this.ingest(message);
-      return;
-    }
-    if (held && held.version >= message.version) {
-      return;
-    }
-    state.messages.set(message.id, message);
-    this.noteVersion(message.conversationID, state, message.version);
-    this.emitChange({ kind: message.deleted ? 'deleted' : 'updated', message });
-  }
-
-  private applyDeletion(event: MessageDeletedEvent): void {
-    const state = this.state(event.conversationID);
-    const held = state.messages.get(event.id);
-    if (held && held.version >= event.version) {
-      return;
-    }
-    if (held) {
-      const tombstone: Message = {
-        ...held,
-        version: event.version,
-        deleted: true,
-        content: '',
-        reactions: [],
-        mentions: [],
-        attachments: [],
-      };
-      state.messages.set(event.id, tombstone);
-      this.noteVersion(event.conversationID, state, event.version);
-      this.emitChange({ kind: 'deleted', message: tombstone });
-      return;
-    }
-    // Never held: its tombstone comes with the changes a gap pulls.
-    this.noteVersion(event.conversationID, state, event.version);
-  }
-
-  private emitChange(change: MessageChange): void {
-    for (const handler of this.changeHandlers) {
-      handler(change);
-    }
-  }
-
-  /** Advances the gap-free version, or pulls `changes` when a version was skipped. */
-  private noteVersion(conversationId: string, state: ConversationState, version: number): void {
-    if (state.applying || typeof version !== 'number') {
-      return;
-    }
-    if (state.version === undefined || version === state.version + 1) {
-      state.version = Math.max(state.version ?? 0, version);
-      return;
-    }
-    if (version > state.version + 1) {
-      void this.pullChanges(conversationId);
-    }
-  }
-
   /** Pages `sync {sinceVersion}` from the held version until `hasMore` is false, applying each page. */
   private async pullChanges(conversationId: string): Promise<void> {
-    const state = this.state(conversationId);
+    const state = this.timeline.state(conversationId);
     if (state.pulling) {
       state.again = true;
       return;
@@ -491,7 +356,7 @@ export class RealtimeSession {
           state.applying = true;
           try {
             for (const message of page.messages) {
-              this.applyChange(message);
+              this.timeline.applyChange(message);
             }
           } finally {
             state.applying = false;
@@ -521,7 +386,7 @@ export class RealtimeSession {
       }
     }
     const pulls: Promise<void>[] = [];
-    for (const [conversationId, state] of this.conversations) {
+    for (const [conversationId, state] of this.timeline.entries()) {
       const current = listed?.[conversationId];
       const moved = !listed || (current !== undefined && current > (state.version ?? current));
       if (state.version !== undefined && moved) {
