@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { PublicUser } from '../../libs/contracts/src';
+import { SingleFlight } from '../common/concurrency/single-flight';
 import { AppError } from '../common/errors/app-error';
 import { UsersService } from '../users/users.service';
 import { BlocksRepository } from './blocks.repository';
@@ -7,7 +8,8 @@ import { BlocksRepository } from './blocks.repository';
 /**
  * Answers are cached briefly: the direct-message check runs on every send and the realtime filter on
  * every presence and typing event. A change made on this instance invalidates at once; one made on
- * another instance is seen within this TTL.
+ * another instance is seen within this TTL. Concurrent misses of one key share one query (a cold
+ * start sends many first messages per pair at once).
  */
 const CACHE_TTL_MS = 5_000;
 const MAX_ENTRIES = 100_000;
@@ -28,6 +30,13 @@ function pairKey(a: string, b: string): string {
 export class BlocksService {
   private readonly pairs = new Map<string, Expiring<boolean>>();
   private readonly blockedSets = new Map<string, Expiring<Set<string>>>();
+  private readonly pairFills = new SingleFlight<string, boolean>();
+  private readonly setFills = new SingleFlight<string, Set<string>>();
+  /**
+   * Bumped by every local change: a fill that started before one neither caches its answer nor is
+   * shared with callers that arrive after it (they start their own).
+   */
+  private changes = 0;
 
   constructor(
     private readonly repository: BlocksRepository,
@@ -65,9 +74,14 @@ export class BlocksService {
     if (hit && hit.expires > Date.now()) {
       return hit.value;
     }
-    const value = new Set(await this.repository.blockedIds(userId));
-    this.remember(this.blockedSets, userId, value);
-    return value;
+    const started = this.changes;
+    return this.setFills.run(`${userId}@${started}`, async () => {
+      const value = new Set(await this.repository.blockedIds(userId));
+      if (started === this.changes) {
+        this.remember(this.blockedSets, userId, value);
+      }
+      return value;
+    });
   }
 
   /** Direct messages are refused (403) both ways while either user blocks the other. */
@@ -83,9 +97,14 @@ export class BlocksService {
     if (hit && hit.expires > Date.now()) {
       return hit.value;
     }
-    const value = await this.repository.existsEitherWay(a, b);
-    this.remember(this.pairs, key, value);
-    return value;
+    const started = this.changes;
+    return this.pairFills.run(`${key}@${started}`, async () => {
+      const value = await this.repository.existsEitherWay(a, b);
+      if (started === this.changes) {
+        this.remember(this.pairs, key, value);
+      }
+      return value;
+    });
   }
 
   private async requireOther(callerId: string, targetId: string): Promise<string> {
@@ -102,6 +121,7 @@ export class BlocksService {
   }
 
   private invalidate(blockerId: string, blockedId: string): void {
+    this.changes += 1;
     this.pairs.delete(pairKey(blockerId, blockedId));
     this.blockedSets.delete(blockerId);
   }

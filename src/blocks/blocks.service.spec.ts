@@ -1,0 +1,59 @@
+import { expect } from 'expect';
+import { describe, it } from 'node:test';
+import type { UsersService } from '../users/users.service';
+import type { BlocksRepository } from './blocks.repository';
+import { BlocksService } from './blocks.service';
+
+/** A repository whose pair lookups wait until released, counting each query. */
+function newTestService() {
+  const blocked = new Set<string>();
+  const pending: (() => void)[] = [];
+  let pairQueries = 0;
+  const repository = {
+    insert: (a: string, b: string) => {
+      blocked.add(`${a}>${b}`);
+      return Promise.resolve();
+    },
+    delete: (a: string, b: string) => {
+      blocked.delete(`${a}>${b}`);
+      return Promise.resolve();
+    },
+    blockedIds: () => Promise.resolve([]),
+    existsEitherWay: (a: string, b: string) => {
+      pairQueries += 1;
+      const answer = blocked.has(`${a}>${b}`) || blocked.has(`${b}>${a}`);
+      return new Promise<boolean>((resolve) => pending.push(() => resolve(answer)));
+    },
+  } as unknown as BlocksRepository;
+  const users = { findById: (id: string) => Promise.resolve({ id }) } as unknown as UsersService;
+  const release = () => pending.splice(0).forEach((resolve) => resolve());
+  return { service: new BlocksService(repository, users), release, queries: () => pairQueries };
+}
+
+describe('BlocksService', () => {
+  it('should answer concurrent checks of one pair with one query', async () => {
+    const { service, release, queries } = newTestService();
+    const checks = Array.from({ length: 20 }, (_, i) =>
+      i % 2 ? service.blockedEitherWay('a', 'b') : service.blockedEitherWay('b', 'a'),
+    );
+    release();
+    expect(await Promise.all(checks)).toEqual(Array(20).fill(false));
+    expect(queries()).toBe(1);
+    expect(await service.blockedEitherWay('a', 'b')).toBe(false);
+    expect(queries()).toBe(1);
+  });
+
+  it('should neither share nor cache a lookup that started before a block', async () => {
+    const { service, release, queries } = newTestService();
+    const before = service.blockedEitherWay('a', 'b');
+    await service.block('a', 'b');
+    const after = service.blockedEitherWay('a', 'b');
+    release();
+    expect(await before).toBe(false);
+    expect(await after).toBe(true);
+    expect(queries()).toBe(2);
+    const cached = service.blockedEitherWay('b', 'a');
+    expect(await cached).toBe(true);
+    expect(queries()).toBe(2);
+  });
+});
