@@ -242,7 +242,7 @@ function label(payload: unknown): string {
 
 describe('compiled DTO checks for socket events', () => {
   for (const [dto, valid] of VALID) {
-    it(`${dto.name}: accepts exactly what the validation pipe accepts, into an equal DTO`, async () => {
+    it(`should accept for ${dto.name} exactly what the validation pipe accepts, into an equal DTO`, async () => {
       const check = compileDtoCheck(dto);
       expect(check).not.toBeNull();
       let accepted = 0;
@@ -304,7 +304,7 @@ describe('ClientCommands.execute on the hot events', () => {
   ] as const;
 
   for (const [event, dto] of hot) {
-    it(`${event}: the same DTO reaches the service, and the same refusal reaches the client`, async () => {
+    it(`should give ${event}'s service the pipe's DTO and its client the pipe's refusal`, async () => {
       const valid = VALID.find(([type]) => type === dto)?.[1] ?? [];
       for (const payload of payloadsFor(dto, valid).slice(0, 250)) {
         received.length = 0;
