@@ -161,29 +161,39 @@ function propertyHolds(
       return true;
     }
   }
+  // One arguments object per property (validators only read it), not one per rule.
+  const args: ValidationArguments = {
+    targetName: dto.name,
+    property: property.name,
+    object: entity,
+    value,
+    constraints: [],
+  };
   for (const rule of property.rules) {
     if (rule.validateIf && !rule.validateIf(entity, value)) {
       continue;
     }
-    const args: ValidationArguments = {
-      targetName: dto.name,
-      property: property.name,
-      object: entity,
-      value,
-      constraints: rule.constraints,
-    };
-    const values = rule.each && Array.isArray(value) ? (value as unknown[]) : [value];
-    for (const item of values) {
-      const valid: unknown = rule.constraint.validate(item, args);
-      if (isPromiseLike(valid)) {
-        return undefined;
+    args.constraints = rule.constraints;
+    if (!rule.each || !Array.isArray(value)) {
+      const valid = holds(rule.constraint.validate(value, args));
+      if (valid !== true) {
+        return valid;
       }
-      if (!valid) {
-        return false;
+      continue;
+    }
+    for (const item of value as unknown[]) {
+      const valid = holds(rule.constraint.validate(item, args));
+      if (valid !== true) {
+        return valid;
       }
     }
   }
   return true;
+}
+
+/** A validator's answer: true, false, or undefined for a promise (this pass cannot wait). */
+function holds(answer: unknown): boolean | undefined {
+  return isPromiseLike(answer) ? undefined : Boolean(answer);
 }
 
 /**
