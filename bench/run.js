@@ -25,6 +25,8 @@ const { DbStats } = require('./lib/dbstats');
 const { httpJson, monoMs, round } = require('./lib/util');
 const { waitIdle } = require('./lib/phase');
 const { renderMarkdown, renderConsole } = require('./lib/report');
+const { RuntimeProbe } = require('./lib/runtime');
+const { renderLatencyChart, CHART_FILE } = require('./lib/chart');
 
 const SCENARIOS = {
   connections: require('./scenarios/connections'),
@@ -195,6 +197,7 @@ async function runTarget(kind, opts, runId, runDir) {
       redisPid: kind === 'ours' ? localListener(opts.redisUrl, 6379) : null,
     });
     if (kind === 'ours') {
+      ctx.runtime = new RuntimeProbe(server.url);
       ctx.dbStats = await DbStats.open({ databaseUrl: opts.databaseUrl, dataDir: server.dataDir });
       t.database = ctx.dbStats ? await ctx.dbStats.settings().catch(() => null) : null;
     }
@@ -208,13 +211,16 @@ async function runTarget(kind, opts, runId, runDir) {
       const quiet = await waitIdle(ctx);
       log(`[${kind}] ${name}${quiet.waitedS >= 2 ? ` (after ${quiet.waitedS} s for the server to go idle)` : ''}`);
       const s0 = monoMs();
+      const runtimeWindow = ctx.runtime ? await ctx.runtime.start() : null;
       try {
         const r = await SCENARIOS[name](ctx);
+        r.scenarioRuntime = await ctx.runtime?.stop(runtimeWindow);
         r.elapsedS = round((monoMs() - s0) / 1000, 1);
         r.idleBefore = quiet;
         t.scenarios[name] = r;
         checkHealthOfMeasurement(ctx, name, r);
       } catch (e) {
+        ctx.runtime?.open.delete(runtimeWindow);
         ctx.error(`${name} failed: ${e.message}`);
         t.scenarios[name] = { failed: e.message, elapsedS: round((monoMs() - s0) / 1000, 1) };
         await pool.all('close').catch(() => {});
@@ -314,14 +320,22 @@ async function main() {
   const jsonFile = opts.out ? path.resolve(opts.out) : path.join(resultsDir, `${stamp}-${mode}.json`);
   fs.writeFileSync(jsonFile, JSON.stringify(result, null, 2));
   result.resultFile = path.relative(ROOT, jsonFile);
-  const md = renderMarkdown(result);
+  // the chart sits next to every report written, which links it by its bare name
+  const svg = renderLatencyChart(result);
+  const md = renderMarkdown(result, { chart: svg ? CHART_FILE : null });
   fs.writeFileSync(path.join(runDir, 'PERFORMANCE.md'), md);
+  if (svg) {
+    fs.writeFileSync(path.join(runDir, CHART_FILE), svg);
+  }
   // the committed report comes only from a full run of everything against both targets
   const complete = !opts.quick && opts.target === 'both' && opts.scenarios.length >= DEFAULT_SCENARIO_COUNT;
   const doc = opts.doc || (complete ? path.join(ROOT, 'docs', 'PERFORMANCE.md') : null);
   if (doc) {
     fs.mkdirSync(path.dirname(path.resolve(doc)), { recursive: true });
     fs.writeFileSync(path.resolve(doc), md);
+    if (svg) {
+      fs.writeFileSync(path.join(path.dirname(path.resolve(doc)), CHART_FILE), svg);
+    }
   }
   log('');
   log(renderConsole(result));

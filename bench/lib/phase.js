@@ -67,6 +67,8 @@ async function closeAll(ctx) {
 async function runPhase(ctx, { tag, senders, rates, durationMs, expectedFor, trackReceipts, sample = true, recipientsPerMessage = 1, keepConversations = false }) {
   const { pool, opts } = ctx;
   await pool.all('begin', () => ({ tag, trackReceipts }));
+  // the server's event loop and GC over this phase (send window and drain)
+  const runtimeWindow = sample && ctx.runtime ? await ctx.runtime.start() : null;
   const startAt = monoMs() + 200; // every worker starts on the same clock tick
   if (sample) {
     ctx.sampler.start();
@@ -110,10 +112,12 @@ async function runPhase(ctx, { tag, senders, rates, durationMs, expectedFor, tra
   const expected = expectedFor(ackedBy);
   const remaining = Math.max(500, opts.drainMs - (monoMs() - sendEnd));
   await pool.all('drain', (i) => ({ expected: expected[i], maxMs: remaining }));
+  const runtime = runtimeWindow ? await ctx.runtime.stop(runtimeWindow) : null;
   const rs = await pool.all('collect', () => ({}));
   const scheduled = sendResults.reduce((a, r) => a + r.scheduled, 0);
   const merged = merge(rs, { scheduled, startAt, durationMs, recipientsPerMessage, procs, expectedTotal: expected.reduce((a, b) => a + b, 0) });
   merged.db = db;
+  merged.runtime = runtime;
   if (keepConversations) {
     merged.conversations = Object.assign({}, ...rs.map((r) => r.conversations));
   }

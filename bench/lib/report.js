@@ -1,4 +1,5 @@
 'use strict';
+const { runtimeSection } = require('./runtime');
 /**
  * Turns a run's JSON into docs/PERFORMANCE.md (and a console summary): every scenario, ours, the
  * bare relay, the ratio ours / relay, the target from issue 7 and the gap to it.
@@ -134,6 +135,11 @@ function summaryRows(result) {
     }
     add(at, 'send → receive max (ms)', 'group.sendToReceiveMs.max');
     add(at, 'send → ack p99 (ms)', 'group.sendToAckMs.p99');
+    add(at, 'server + db CPU per message (ms)', null, null, (s) => cpuMsPerMessage(s.group));
+    add(at, 'server + db CPU per delivery (µs)', null, null, (s) => {
+      const ms = cpuMsPerMessage(s.group);
+      return ms === null ? null : (ms * 1000) / Math.max(1, o.groupMembers - 1);
+    });
   }
   if (o.scenarios.includes('knee')) {
     add('knee', `highest DM rate held (p99 ≤ ${fmt(o.kneeP99Ms)} ms, 100 %)`, 'knee.highestHeld', { op: '>=', value: 5000, unit: '/s' });
@@ -231,12 +237,13 @@ function kneeRows(result) {
   return [...steps.entries()]
     .sort((a, b) => a[0] - b[0])
     .map(([rate, v]) => {
-      const c = (k) => (k ? [fmt(k.sendToReceiveMs.p50), fmt(k.sendToReceiveMs.p99), fmt(k.sendToReceiveMs.max), fmt(k.deliveredPct, 3), fmt(k.deliveriesPerSec, 0), heldCell(k)] : ['–', '–', '–', '–', '–', '–']);
+      const c = (k) => (k ? [fmt(k.sendToReceiveMs.p50), fmt(k.sendToReceiveMs.p99), fmt(k.sendToReceiveMs.max), fmt(k.deliveredPct, 3), fmt(k.deliveriesPerSec, 0), fmt(cpuMsPerMessage(k), 3), heldCell(k)] : ['–', '–', '–', '–', '–', '–', '–']);
       return [fmt(rate), ...c(v.ours), ...c(v.relay)];
     });
 }
 
-function renderMarkdown(result) {
+/** options.chart: the latency-vs-rate SVG's path relative to the report, when one was written. */
+function renderMarkdown(result, options = {}) {
   const m = result.machine;
   const o = result.opts;
   const lines = [];
@@ -302,14 +309,18 @@ function renderMarkdown(result) {
     lines.push('');
     lines.push(
       table(
-        ['offered/s', 'ours p50', 'ours p99', 'ours max', 'ours delivered %', 'ours deliveries/s', 'ours held', 'relay p50', 'relay p99', 'relay max', 'relay delivered %', 'relay deliveries/s', 'relay held'],
+        ['offered/s', 'ours p50', 'ours p99', 'ours max', 'ours delivered %', 'ours deliveries/s', 'ours CPU/msg (ms)', 'ours held', 'relay p50', 'relay p99', 'relay max', 'relay delivered %', 'relay deliveries/s', 'relay CPU/msg (ms)', 'relay held'],
         kr,
       ),
     );
     lines.push('');
-    lines.push(`Latencies in ms, send → receive. A step that fails gets ${fmt(o.kneeRetries)} more attempt(s); the steps stop at the`);
-    lines.push('first that still does not hold.');
+    lines.push(`Latencies in ms, send → receive; CPU/msg is server + database CPU per acked message. A step that fails`);
+    lines.push(`gets ${fmt(o.kneeRetries)} more attempt(s); the steps stop at the first that still does not hold.`);
     lines.push('');
+    if (options.chart) {
+      lines.push(`![send → receive p50 and p99 against offered rate, ours and the bare relay](${options.chart})`);
+      lines.push('');
+    }
   }
   const dbRows = [];
   const os = (result.targets.ours || {}).scenarios || {};
@@ -340,6 +351,7 @@ function renderMarkdown(result) {
     lines.push(table(['scenario', 'messages in window', 'commits / message', 'rows written / message', 'rows updated / delivery', 'writes / message by table'], dbRows));
     lines.push('');
   }
+  lines.push(...runtimeSection(result, { fmt, table }));
   lines.push('## Resources per scenario');
   lines.push('');
   lines.push('CPU in % of one core, average over the measured window (peak 0.5 s sample in brackets);');

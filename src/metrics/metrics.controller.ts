@@ -18,7 +18,8 @@ export class MetricsController {
     summary: 'Prometheus metrics',
     description:
       'Socket connections, messages sent and delivered, delivery latency (commit to emit), write batch sizes, ' +
-      'HTTP latency by route, and process metrics.',
+      'HTTP latency by route, and process metrics: event-loop delay percentiles and the longest GC pause ' +
+      'since the previous scrape, every GC pause by kind.',
   })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus text exposition format', schema: { type: 'string' } })

@@ -3,6 +3,7 @@ import type { Ack, AckError, ClientEventName } from '../../libs/contracts/src';
 import { AppError } from '../common/errors/app-error';
 import { mapError } from '../common/errors/error-mapping';
 import { createValidationPipe } from '../common/http/validation';
+import { type CompiledDtoCheck, compileDtoCheck } from '../common/validation/compiled-dto';
 import { GroupMembershipService } from '../groups/group-membership.service';
 import { ConversationSeqDto } from '../messaging/dto/conversation-seq.dto';
 import { SendMessageDto } from '../messaging/dto/send-message.dto';
@@ -29,6 +30,8 @@ import { TypingService } from './typing.service';
 interface ClientCommand {
   /** The DTO the payload is validated into (the same class the HTTP route uses); none: no payload. */
   dto: Type<object> | null;
+  /** The DTO's rules compiled once: a valid payload skips the pipe (null: the pipe always). */
+  check: CompiledDtoCheck<object> | null;
   run(caller: RealtimeCaller, dto: unknown): Promise<unknown>;
 }
 
@@ -36,13 +39,15 @@ function command<D extends object>(
   dto: Type<D>,
   run: (caller: RealtimeCaller, dto: D) => Promise<unknown>,
 ): ClientCommand {
-  return { dto, run: (caller, input) => run(caller, input as D) };
+  return { dto, check: compileDtoCheck(dto), run: (caller, input) => run(caller, input as D) };
 }
 
 /**
  * Every client event, for every transport (Socket.IO and plain WebSocket): one validation pass into
  * the same DTO class as the HTTP route, the same service method, and an acknowledgement with the
- * contract's shape. No Nest per-event pipeline (guards, interceptors, RxJS) runs for sockets.
+ * contract's shape. No Nest per-event pipeline (guards, interceptors, RxJS) runs for sockets. The
+ * pass is the DTO's rules compiled once (`compileDtoCheck`); a payload it does not accept at once
+ * (invalid, or not flat) goes through the validation pipe, so every refusal reads as over HTTP.
  */
 @Injectable()
 export class ClientCommands {
@@ -108,7 +113,11 @@ export class ClientCommands {
       remove_reaction: command(ReactionCommandDto, (caller, dto) =>
         reactions.remove(caller.userId, dto.messageID, dto.emoji),
       ),
-      ping: { dto: null, run: () => Promise.resolve({ timestamp: new Date().toISOString() }) },
+      ping: {
+        dto: null,
+        check: null,
+        run: () => Promise.resolve({ timestamp: new Date().toISOString() }),
+      },
     };
   }
 
@@ -120,9 +129,12 @@ export class ClientCommands {
   ): Promise<Ack<unknown>> {
     const handler = this.commands[event];
     try {
-      const dto: unknown = handler.dto
-        ? await this.validation.transform(payload, { type: 'body', metatype: handler.dto })
-        : payload;
+      let dto: unknown = payload;
+      if (handler.dto) {
+        dto =
+          handler.check?.(payload) ??
+          (await this.validation.transform(payload, { type: 'body', metatype: handler.dto }));
+      }
       return { success: true, data: await handler.run(caller, dto) };
     } catch (error) {
       return { success: false, error: this.toAckError(error, event, caller) };

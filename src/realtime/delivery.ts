@@ -22,6 +22,36 @@ export interface RealtimeTransport {
   disconnectRooms(rooms: readonly string[]): void;
 }
 
+/** Users whose room name is kept (a few bytes each); past it the oldest name is dropped, one at a time. */
+export const ROOM_NAME_CACHE_MAX = 50_000;
+
+/**
+ * Room names of users, built once: fan-out names every recipient on every message, and a cached
+ * (already hashed, flat) string also makes each of the adapter's room lookups cheaper than a fresh
+ * concatenation. Bounded, evicting first-in first (a Map keeps insertion order), never all at once.
+ */
+export class UserRoomNames {
+  private readonly names = new Map<string, string>();
+
+  constructor(private readonly max = ROOM_NAME_CACHE_MAX) {}
+
+  get size(): number {
+    return this.names.size;
+  }
+
+  of(userId: string): string {
+    let name = this.names.get(userId);
+    if (name === undefined) {
+      name = userRoom(userId);
+      if (this.names.size >= this.max) {
+        this.names.delete(this.names.keys().next().value as string);
+      }
+      this.names.set(userId, name);
+    }
+    return name;
+  }
+}
+
 /**
  * The one way the server pushes to clients, whatever transport they use: to users (every device),
  * to one login session, or to one connection. Transports register themselves once they exist.
@@ -29,6 +59,7 @@ export interface RealtimeTransport {
 @Injectable()
 export class RealtimeDelivery {
   private readonly transports: RealtimeTransport[] = [];
+  private readonly roomNames = new UserRoomNames();
 
   register(transport: RealtimeTransport): void {
     this.transports.push(transport);
@@ -43,7 +74,10 @@ export class RealtimeDelivery {
     if (!userIds.length) {
       return;
     }
-    const rooms = userIds.map(userRoom);
+    const rooms = new Array<string>(userIds.length);
+    for (let index = 0; index < userIds.length; index += 1) {
+      rooms[index] = this.roomNames.of(userIds[index]);
+    }
     for (const transport of this.transports) {
       transport.emitToRooms(rooms, event, payload, options.exceptConnection);
     }

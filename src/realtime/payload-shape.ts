@@ -15,14 +15,18 @@ export function payloadShapeProblem(
   maxDepth = MAX_PAYLOAD_DEPTH,
 ): PayloadShapeProblem | null {
   let bytes = 0;
-  const stack: { value: unknown; depth: number }[] = [];
+  // Two parallel stacks rather than one object per node: this runs on every client event.
+  const values: unknown[] = [];
+  const depths: number[] = [];
   for (const arg of args) {
     if (typeof arg !== 'function' && arg !== undefined) {
-      stack.push({ value: arg, depth: 0 });
+      values.push(arg);
+      depths.push(0);
     }
   }
-  while (stack.length) {
-    const { value, depth } = stack.pop() as { value: unknown; depth: number };
+  while (values.length) {
+    const value = values.pop();
+    const depth = depths.pop() as number;
     if (typeof value === 'string') {
       bytes += Buffer.byteLength(value) + 2;
     } else if (value === null || typeof value !== 'object') {
@@ -39,12 +43,15 @@ export function payloadShapeProblem(
       if (Array.isArray(value)) {
         for (const item of value as unknown[]) {
           bytes += 1;
-          stack.push({ value: item, depth: depth + 1 });
+          values.push(item);
+          depths.push(depth + 1);
         }
       } else {
-        for (const [key, item] of Object.entries(value)) {
+        const object = value as Record<string, unknown>;
+        for (const key of Object.keys(object)) {
           bytes += Buffer.byteLength(key) + 4;
-          stack.push({ value: item, depth: depth + 1 });
+          values.push(object[key]);
+          depths.push(depth + 1);
         }
       }
     }

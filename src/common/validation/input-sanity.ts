@@ -7,6 +7,11 @@ export const MAX_INPUT_DEPTH = 32;
 /** Keys that reach for an object's prototype: never a field of ours, always an attack. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
+/** True for a key the sanity pass refuses wherever it appears. */
+export function isForbiddenKey(key: string): boolean {
+  return FORBIDDEN_KEYS.has(key);
+}
+
 interface Pending {
   value: unknown;
   path: string;
@@ -39,6 +44,32 @@ function stringProblem(value: string): string | null {
   return null;
 }
 
+function numberIsSane(value: number): boolean {
+  return Number.isFinite(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER;
+}
+
+/**
+ * True when `value` is a string, number, boolean, null or undefined that `findInputProblem` accepts:
+ * the same rules, for a caller that walks a flat payload itself (the compiled DTO checks).
+ */
+export function isSaneScalar(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+      return stringProblem(value) === null;
+    case 'number':
+      return numberIsSane(value);
+    case 'boolean':
+    case 'undefined':
+      return true;
+    case 'object':
+      return value === null;
+    case 'bigint':
+    case 'function':
+    case 'symbol':
+      return false;
+  }
+}
+
 /**
  * The first thing wrong with a piece of decoded client input (a body, a query, a path parameter, a
  * socket payload), or null. Runs before class-transformer and class-validator, which recurse and
@@ -62,7 +93,7 @@ export function findInputProblem(input: unknown, root = ''): ErrorDetail | null 
       continue;
     }
     if (typeof value === 'number') {
-      if (!Number.isFinite(value) || Math.abs(value) > Number.MAX_SAFE_INTEGER) {
+      if (!numberIsSane(value)) {
         return { field, message: `${field} must be a number from -(2^53-1) to 2^53-1` };
       }
       continue;

@@ -40,8 +40,11 @@ export class PlainConnection implements RealtimeConnection {
     this.sendText(encodeEvent(event, payload));
   }
 
-  /** Sends an already encoded frame (a broadcast is encoded once for all its connections). */
-  sendText(text: string): void {
+  /**
+   * Sends an already encoded frame as a text frame (a broadcast is encoded once for all its
+   * connections, as UTF-8 bytes, which ws then sends without copying or converting again).
+   */
+  sendText(text: string | Buffer): void {
     if (!this.connected) {
       return;
     }
@@ -49,7 +52,7 @@ export class PlainConnection implements RealtimeConnection {
       this.socket.close(CLOSE_TRY_AGAIN_LATER, 'Too far behind; reconnect to catch up');
       return;
     }
-    this.socket.send(text);
+    this.socket.send(text, { binary: false });
   }
 
   ping(): void {

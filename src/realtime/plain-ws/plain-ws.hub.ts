@@ -81,7 +81,7 @@ export class PlainWsHub {
     return audience;
   }
 
-  /** Sends one event to the local connections in `rooms`, encoded once. */
+  /** Sends one event to the local connections in `rooms`, encoded once (to UTF-8 bytes, too). */
   deliver(
     rooms: Iterable<string>,
     except: Iterable<string>,
@@ -92,7 +92,9 @@ export class PlainWsHub {
     if (!audience.size) {
       return 0;
     }
-    const frame = encodeEvent(event, payload);
+    const text = encodeEvent(event, payload);
+    // One connection: the string as it is; several: its bytes once, not once per connection.
+    const frame = audience.size > 1 ? Buffer.from(text) : text;
     for (const connection of audience) {
       connection.sendText(frame);
     }
