@@ -3,7 +3,7 @@ import { expect } from 'expect';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import type { Message } from '../libs/contracts/src';
-import { closeAll } from './realtime-helpers';
+import { closeAll } from './utils/realtime';
 import { registerUser, type RegisteredUser } from './utils/factories';
 import { until } from './utils/instances';
 import { createTestApp, type TestApp } from './utils/test-app';

@@ -28,7 +28,12 @@ export async function insertUsers(
   count: number,
   prefix = 'user',
 ): Promise<SqlUser[]> {
-  const users = Array.from({ length: count }, () => {
+  return insertNamedUsers(db, Array<string>(count).fill(prefix));
+}
+
+/** One user per username prefix, in one statement, in the order given. */
+export async function insertNamedUsers(db: DataSource, prefixes: string[]): Promise<SqlUser[]> {
+  const users = prefixes.map((prefix) => {
     const username = uniqueUsername(prefix);
     return { id: randomUUID(), username, email: `${username}@example.com` };
   });
@@ -137,12 +142,21 @@ export async function signIn(app: INestApplicationContext, user: SqlUser): Promi
   return { ...user, password: PASSWORD, accessToken, refreshToken, auth: `Bearer ${accessToken}` };
 }
 
-/** `count` users inserted in one statement, each signed in. */
+/**
+ * Users that only need to exist and be signed in (not a test of registering or logging in): one
+ * INSERT for all, a session and a token each. Same shape and password as `registerUser`'s.
+ */
 export async function signedInUsers(
   app: INestApplicationContext,
-  count: number,
-  prefix = 'user',
+  prefixes: string[],
 ): Promise<RegisteredUser[]> {
-  const users = await insertUsers(app.get(DataSource), count, prefix);
+  const users = await insertNamedUsers(app.get(DataSource), prefixes);
   return Promise.all(users.map((user) => signIn(app, user)));
+}
+
+export async function signedInUser(
+  app: INestApplicationContext,
+  prefix = 'user',
+): Promise<RegisteredUser> {
+  return (await signedInUsers(app, [prefix]))[0];
 }
