@@ -7,9 +7,9 @@
  * (`*.redis.e2e-spec.ts`) run when REDIS_URL is set and are skipped, with the reason, when it is not
  * (in CI a missing REDIS_URL is an error).
  *
- *   npm test                     everything
- *   npm test -- --unit | --service | --e2e   only those kinds (they combine)
- *   npm test -- groups messages  only files whose path contains one of the words
+ *   npm test                                everything
+ *   npm test -- --unit | --service | --e2e  only those kinds (they combine)
+ *   npm test -- groups messages             only files whose path contains one of the words
  */
 'use strict';
 const { spawn } = require('node:child_process');
