@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 /**
- * `npm test`: compiles src, libs and test with tsc, then runs every unit spec and e2e suite on Node's
- * test runner. e2e suites need PostgreSQL: DATABASE_URL when set (each suite creates its own database
- * there), otherwise an embedded PostgreSQL started here for the run. Suites that need Redis
+ * `npm test`: compiles src, libs and test with tsc, then runs every unit spec, service suite and e2e
+ * suite on Node's test runner. Service suites (`test/service/*.service-spec.ts`: services on the real
+ * database, no HTTP) and e2e suites need PostgreSQL: DATABASE_URL when set (each suite creates its own
+ * database there), otherwise an embedded PostgreSQL started here for the run. Suites that need Redis
  * (`*.redis.e2e-spec.ts`) run when REDIS_URL is set and are skipped, with the reason, when it is not
  * (in CI a missing REDIS_URL is an error).
  *
- *   npm test                     everything
- *   npm test -- --unit | --e2e   one kind
- *   npm test -- groups messages  only files whose path contains one of the words
+ *   npm test                                everything
+ *   npm test -- --unit | --service | --e2e  only those kinds (they combine)
+ *   npm test -- groups messages             only files whose path contains one of the words
  */
 'use strict';
 const { spawn } = require('node:child_process');
@@ -18,8 +19,8 @@ const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 const args = process.argv.slice(2);
-const wantUnit = !args.includes('--e2e') || args.includes('--unit');
-const wantE2e = !args.includes('--unit') || args.includes('--e2e');
+const kinds = ['--unit', '--service', '--e2e'].filter((kind) => args.includes(kind));
+const wants = (kind) => kinds.length === 0 || kinds.includes(kind);
 const filters = args.filter((a) => !a.startsWith('--'));
 
 function log(line) {
@@ -89,10 +90,13 @@ async function main() {
   }
 
   let files = [];
-  if (wantUnit) {
+  if (wants('--unit')) {
     files.push(...walk(path.join(build, 'src'), '.spec.js'), ...walk(path.join(build, 'libs'), '.spec.js'));
   }
-  if (wantE2e) {
+  if (wants('--service')) {
+    files.push(...walk(path.join(build, 'test/service'), '.service-spec.js'));
+  }
+  if (wants('--e2e')) {
     files.push(...walk(path.join(build, 'test'), '.e2e-spec.js'));
   }
   if (filters.length) {
@@ -113,7 +117,9 @@ async function main() {
   }
 
   let embedded = null;
-  const needsDatabase = files.some((file) => file.endsWith('.e2e-spec.js'));
+  const needsDatabase = files.some(
+    (file) => file.endsWith('.e2e-spec.js') || file.endsWith('.service-spec.js'),
+  );
   if (needsDatabase && !process.env.DATABASE_URL) {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'messaging-test-'));
     fs.chmodSync(dataDir, 0o755);
@@ -123,7 +129,7 @@ async function main() {
     embedded.dataDir = dataDir;
     env.DATABASE_URL = embedded.url;
   } else if (needsDatabase) {
-    log('e2e suites use the PostgreSQL server at DATABASE_URL (one fresh database per suite)');
+    log('service and e2e suites use the PostgreSQL server at DATABASE_URL (one fresh database per suite)');
   }
   env.TEST_DATABASE_URL = env.DATABASE_URL ?? '';
 

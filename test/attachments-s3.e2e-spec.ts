@@ -8,7 +8,8 @@ import S3rver from 's3rver';
 import sharp from 'sharp';
 import { AttachmentsService } from '../src/attachments/attachments.service';
 import { getBytes, makePng, streamUpload, uploadOk } from './utils/attachments';
-import { registerUser, type RegisteredUser } from './utils/factories';
+import type { RegisteredUser } from './utils/factories';
+import { signedInUser } from './utils/sql-factories';
 import { createTestApp, type TestApp } from './utils/test-app';
 
 const BUCKET = 'attachments-test';
@@ -56,7 +57,10 @@ describe('attachments in an S3-compatible bucket', () => {
         S3_SECRET_ACCESS_KEY: credentials.secretAccessKey,
       },
     });
-    [alice, bob] = await Promise.all([registerUser(app, 'alice'), registerUser(app, 'bob')]);
+    [alice, bob] = await Promise.all([
+      signedInUser(app.app, 'alice'),
+      signedInUser(app.app, 'bob'),
+    ]);
   });
 
   after(async () => {

@@ -7,9 +7,11 @@ import { expect } from 'expect';
 import sharp from 'sharp';
 import type { Message } from '../libs/contracts/src';
 import { AttachmentsService } from '../src/attachments/attachments.service';
-import { closeAll, createGroup, joinGroup, sendHttp } from './realtime-helpers';
+import { createGroup, joinGroup, postMessage, sendHttp } from './utils/api';
+import { closeAll } from './utils/realtime';
 import { getBytes, makePng, streamUpload, upload, uploadOk } from './utils/attachments';
-import { registerUser, type RegisteredUser } from './utils/factories';
+import type { RegisteredUser } from './utils/factories';
+import { signedInUser } from './utils/sql-factories';
 import { createTestApp, type TestApp } from './utils/test-app';
 import { connectSocket, emitWithAck, waitForEvent } from './utils/ws-client';
 
@@ -23,17 +25,15 @@ describe('attachments', () => {
   let carol: RegisteredUser;
   let png: Buffer;
 
-  const send = (from: RegisteredUser, body: Record<string, unknown>) =>
-    app.http().post('/api/messages/send').set('Authorization', from.auth).send(body);
   const fileOnDisk = (id: string) => path.join(dataDir, 'attachments', id.slice(0, 2), id);
 
   before(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'attachments-e2e-'));
     app = await createTestApp({ env: { DATA_DIR: dataDir } });
     [alice, bob, carol] = await Promise.all([
-      registerUser(app, 'alice'),
-      registerUser(app, 'bob'),
-      registerUser(app, 'carol'),
+      signedInUser(app.app, 'alice'),
+      signedInUser(app.app, 'bob'),
+      signedInUser(app.app, 'carol'),
     ]);
     png = await makePng(640, 480);
   });
@@ -79,7 +79,7 @@ describe('attachments', () => {
 
   it('should send attachments with empty content and default messageType to image, then file', async () => {
     const image = await uploadOk(app, alice, png, 'photo.png');
-    const response = await send(alice, {
+    const response = await postMessage(app, alice, {
       recipientID: bob.id,
       content: '',
       attachmentIDs: [image.id],
@@ -100,7 +100,7 @@ describe('attachments', () => {
 
     const other = await uploadOk(app, alice, Buffer.from('%PDF-1.4 not really'), 'notes.pdf');
     const image2 = await uploadOk(app, alice, png, 'second.png');
-    const mixed = await send(alice, {
+    const mixed = await postMessage(app, alice, {
       recipientID: bob.id,
       attachmentIDs: [image2.id, other.id],
     }).expect(201);
@@ -150,35 +150,37 @@ describe('attachments', () => {
 
   it("should refuse another user's upload, an attached upload, too many and empty messages", async () => {
     const alices = await uploadOk(app, alice, png, 'mine.png');
-    const refused = await send(bob, {
+    const refused = await postMessage(app, bob, {
       recipientID: carol.id,
       content: 'look',
       attachmentIDs: [alices.id],
     }).expect(400);
     expect(refused.body.error.code).toBe('VALIDATION_FAILED');
     // Nothing stayed claimed: the owner can still send it, once.
-    await send(alice, { recipientID: bob.id, attachmentIDs: [alices.id] }).expect(201);
-    await send(alice, { recipientID: carol.id, attachmentIDs: [alices.id] }).expect(400);
+    await postMessage(app, alice, { recipientID: bob.id, attachmentIDs: [alices.id] }).expect(201);
+    await postMessage(app, alice, { recipientID: carol.id, attachmentIDs: [alices.id] }).expect(
+      400,
+    );
 
     const ids = Array.from({ length: 11 }, () => alices.id);
-    await send(alice, { recipientID: bob.id, attachmentIDs: ids }).expect(400);
-    await send(alice, { recipientID: bob.id, content: '' }).expect(400);
-    await send(alice, { recipientID: bob.id }).expect(400);
-    await send(alice, { recipientID: bob.id, attachmentIDs: ['nope'] }).expect(400);
+    await postMessage(app, alice, { recipientID: bob.id, attachmentIDs: ids }).expect(400);
+    await postMessage(app, alice, { recipientID: bob.id, content: '' }).expect(400);
+    await postMessage(app, alice, { recipientID: bob.id }).expect(400);
+    await postMessage(app, alice, { recipientID: bob.id, attachmentIDs: ['nope'] }).expect(400);
   });
 
   it('should release the claim when the send is refused', async () => {
     const group = await createGroup(app, alice, 'claim-release');
     const carols = await uploadOk(app, carol, png, 'c.png');
-    await send(carol, { groupID: group.id, attachmentIDs: [carols.id] }).expect(403);
-    await send(carol, { recipientID: bob.id, attachmentIDs: [carols.id] }).expect(201);
+    await postMessage(app, carol, { groupID: group.id, attachmentIDs: [carols.id] }).expect(403);
+    await postMessage(app, carol, { recipientID: bob.id, attachmentIDs: [carols.id] }).expect(201);
   });
 
   it('should return the first message for a clientMessageID resend with the same attachments', async () => {
     const file = await uploadOk(app, alice, png, 'again.png');
     const body = { recipientID: bob.id, attachmentIDs: [file.id], clientMessageID: 'att-replay-1' };
-    const first = await send(alice, body).expect(201);
-    const again = await send(alice, body).expect(201);
+    const first = await postMessage(app, alice, body).expect(201);
+    const again = await postMessage(app, alice, body).expect(201);
     expect(again.body.data.id).toBe(first.body.data.id);
     expect(again.body.data.attachments).toEqual(first.body.data.attachments);
   });
@@ -188,7 +190,7 @@ describe('attachments', () => {
     // The uploader reads it before it is sent; nobody else does.
     expect((await getBytes(app, alice, `/api/attachments/${file.id}`)).status).toBe(200);
     expect((await getBytes(app, bob, `/api/attachments/${file.id}`)).status).toBe(404);
-    await send(alice, { recipientID: bob.id, attachmentIDs: [file.id] }).expect(201);
+    await postMessage(app, alice, { recipientID: bob.id, attachmentIDs: [file.id] }).expect(201);
 
     const download = await getBytes(app, bob, `/api/attachments/${file.id}`);
     expect(download.status).toBe(200);
@@ -225,7 +227,7 @@ describe('attachments', () => {
 
   it('should send non-images as attachment downloads without a thumbnail', async () => {
     const file = await uploadOk(app, alice, Buffer.from('plain text'), 'notes.txt');
-    await send(alice, { recipientID: bob.id, attachmentIDs: [file.id] }).expect(201);
+    await postMessage(app, alice, { recipientID: bob.id, attachmentIDs: [file.id] }).expect(201);
     const download = await getBytes(app, bob, `/api/attachments/${file.id}`);
     expect(download.headers.get('content-type')).toBe('application/octet-stream');
     expect(download.headers.get('content-disposition')).toMatch(
@@ -236,7 +238,7 @@ describe('attachments', () => {
 
   it('should make a thumbnail of at most 320 px once, and never upscale a small image', async () => {
     const file = await uploadOk(app, alice, png, 'big.png');
-    await send(alice, { recipientID: bob.id, attachmentIDs: [file.id] }).expect(201);
+    await postMessage(app, alice, { recipientID: bob.id, attachmentIDs: [file.id] }).expect(201);
     const first = await getBytes(app, bob, `/api/attachments/${file.id}/thumbnail`);
     expect(first.status).toBe(200);
     expect(first.headers.get('content-type')).toBe('image/webp');
@@ -267,7 +269,7 @@ describe('attachments', () => {
 
   it('should let group members read attachments, including later joiners, but not a member who left before', async () => {
     const group = await createGroup(app, alice, 'files');
-    const leaver = await registerUser(app, 'leaver');
+    const leaver = await signedInUser(app.app, 'leaver');
     await joinGroup(app, leaver, group.id);
     await app
       .http()
@@ -275,8 +277,8 @@ describe('attachments', () => {
       .set('Authorization', leaver.auth)
       .expect(200);
     const file = await uploadOk(app, alice, png, 'team.png');
-    await send(alice, { groupID: group.id, attachmentIDs: [file.id] }).expect(201);
-    const late = await registerUser(app, 'late');
+    await postMessage(app, alice, { groupID: group.id, attachmentIDs: [file.id] }).expect(201);
+    const late = await signedInUser(app.app, 'late');
     await joinGroup(app, late, group.id);
     expect((await getBytes(app, late, `/api/attachments/${file.id}`)).status).toBe(200);
     expect((await getBytes(app, leaver, `/api/attachments/${file.id}`)).status).toBe(404);
@@ -337,7 +339,7 @@ describe('attachments', () => {
     const service = app.app.get(AttachmentsService);
     const stale = await uploadOk(app, alice, png, 'stale.png');
     const sent = await uploadOk(app, alice, png, 'sent.png');
-    await send(alice, { recipientID: bob.id, attachmentIDs: [sent.id] }).expect(201);
+    await postMessage(app, alice, { recipientID: bob.id, attachmentIDs: [sent.id] }).expect(201);
     expect(await service.sweep(new Date(Date.now() + 23 * 3600_000))).toBe(0);
     expect(existsSync(fileOnDisk(stale.id))).toBe(true);
     const removed = await service.sweep(new Date(Date.now() + 25 * 3600_000));

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { expect } from 'expect';
 import jwt from 'jsonwebtoken';
 import type { Response } from 'supertest';
+import { expectError } from './utils/api';
 import { registerUser, uniqueUsername, type RegisteredUser } from './utils/factories';
 import { createTestApp, TEST_JWT_SECRET, type TestApp } from './utils/test-app';
 
@@ -11,15 +12,6 @@ const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 const ISSUER = 'messaging-api';
 const AUDIENCE = 'messaging-api-clients';
 const PASSWORD = 'correct-horse-battery';
-
-function expectError(response: Response, status: number, code: string): void {
-  expect({ status: response.status, body: response.body as unknown }).toMatchObject({
-    status,
-    body: { success: false, error: { code, message: expect.any(String) } },
-  });
-  expect(response.headers['content-type']).toContain('application/json');
-  expect(JSON.stringify(response.body)).not.toMatch(/\n\s+at |node_modules|\.ts:\d+/);
-}
 
 function expectValidation(response: Response, field?: string): void {
   expectError(response, 400, 'VALIDATION_FAILED');

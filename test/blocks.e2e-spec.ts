@@ -1,8 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import { expect } from 'expect';
 import type { Message } from '../libs/contracts/src';
-import { closeAll, createGroup, flush, joinGroup, sendHttp } from './realtime-helpers';
-import { registerUser, type RegisteredUser } from './utils/factories';
+import { createGroup, joinGroup, postMessage, sendHttp } from './utils/api';
+import { closeAll, flush } from './utils/realtime';
+import type { RegisteredUser } from './utils/factories';
+import { signedInUser } from './utils/sql-factories';
 import { createTestApp, type TestApp } from './utils/test-app';
 import { collectEvents, connectSocket, emitWithAck, waitForEvent } from './utils/ws-client';
 
@@ -16,15 +18,12 @@ describe('blocking', () => {
     app.http().put(`/api/users/${target}/block`).set('Authorization', from.auth);
   const unblock = (from: RegisteredUser, target: string) =>
     app.http().delete(`/api/users/${target}/block`).set('Authorization', from.auth);
-  const send = (from: RegisteredUser, body: Record<string, unknown>) =>
-    app.http().post('/api/messages/send').set('Authorization', from.auth).send(body);
-
   before(async () => {
     app = await createTestApp();
     [alice, bob, carol] = await Promise.all([
-      registerUser(app, 'alice'),
-      registerUser(app, 'bob'),
-      registerUser(app, 'carol'),
+      signedInUser(app.app, 'alice'),
+      signedInUser(app.app, 'bob'),
+      signedInUser(app.app, 'carol'),
     ]);
   });
 
@@ -63,15 +62,21 @@ describe('blocking', () => {
   });
 
   it('should refuse direct messages both ways over HTTP while a block exists', async () => {
-    await send(alice, { recipientID: bob.id, content: 'before' }).expect(201);
+    await postMessage(app, alice, { recipientID: bob.id, content: 'before' }).expect(201);
     await block(alice, bob.id).expect(204);
-    const fromBlocked = await send(bob, { recipientID: alice.id, content: 'hi?' }).expect(403);
+    const fromBlocked = await postMessage(app, bob, {
+      recipientID: alice.id,
+      content: 'hi?',
+    }).expect(403);
     expect(fromBlocked.body.error.code).toBe('FORBIDDEN');
-    const fromBlocker = await send(alice, { recipientID: bob.id, content: 'hi' }).expect(403);
+    const fromBlocker = await postMessage(app, alice, {
+      recipientID: bob.id,
+      content: 'hi',
+    }).expect(403);
     expect(fromBlocker.body.error.code).toBe('FORBIDDEN');
     await unblock(alice, bob.id).expect(204);
-    await send(bob, { recipientID: alice.id, content: 'after' }).expect(201);
-    await send(alice, { recipientID: bob.id, content: 'after' }).expect(201);
+    await postMessage(app, bob, { recipientID: alice.id, content: 'after' }).expect(201);
+    await postMessage(app, alice, { recipientID: bob.id, content: 'after' }).expect(201);
   });
 
   it('should refuse direct messages both ways over the socket while a block exists', async () => {
@@ -118,10 +123,10 @@ describe('blocking', () => {
 
   it("should leave the blocked user's mentions out of the blocker's mention counts only", async () => {
     const [erin, fay, gil, hal] = await Promise.all([
-      registerUser(app, 'erin'),
-      registerUser(app, 'fay'),
-      registerUser(app, 'gil'),
-      registerUser(app, 'hal'),
+      signedInUser(app.app, 'erin'),
+      signedInUser(app.app, 'fay'),
+      signedInUser(app.app, 'gil'),
+      signedInUser(app.app, 'hal'),
     ]);
     const group = await createGroup(app, erin, 'mentions');
     for (const member of [fay, gil, hal]) {
@@ -153,7 +158,7 @@ describe('blocking', () => {
 
   it("should hide the blocker's presence and typing from the blocked user only", async () => {
     // A blocker who has not been online yet: a quick reconnect would not change presence at all.
-    const dana = await registerUser(app, 'dana');
+    const dana = await signedInUser(app.app, 'dana');
     const group = await createGroup(app, dana, 'presence');
     await joinGroup(app, bob, group.id);
     await joinGroup(app, carol, group.id);

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { expect } from 'expect';
 import { DataSource } from 'typeorm';
 import type { Message } from '../libs/contracts/src';
-import { closeAll } from './realtime-helpers';
+import { closeAll } from './utils/realtime';
 import { registerUser, type RegisteredUser } from './utils/factories';
 import { freePort, type Instance, startInstance, stopInstance, until } from './utils/instances';
 import { createTestApp, type TestApp } from './utils/test-app';

@@ -1,6 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import { expect } from 'expect';
-import { registerUser, type RegisteredUser } from './utils/factories';
+import type { RegisteredUser } from './utils/factories';
+import { createGroup, joinGroup, postMessage } from './utils/api';
+import { signedInUser } from './utils/sql-factories';
 import { createTestApp, type TestApp } from './utils/test-app';
 
 describe('group messages over REST', () => {
@@ -12,31 +14,15 @@ describe('group messages over REST', () => {
   before(async () => {
     app = await createTestApp();
     [owner, member, outsider] = await Promise.all([
-      registerUser(app, 'owner'),
-      registerUser(app, 'member'),
-      registerUser(app, 'outsider'),
+      signedInUser(app.app, 'owner'),
+      signedInUser(app.app, 'member'),
+      signedInUser(app.app, 'outsider'),
     ]);
   });
 
   after(async () => {
     await app.close();
   });
-
-  const send = (from: RegisteredUser, body: Record<string, unknown>) =>
-    app.http().post('/api/messages/send').set('Authorization', from.auth).send(body);
-
-  async function createGroup(by: RegisteredUser, visibility: 'public' | 'private' = 'public') {
-    const response = await app
-      .http()
-      .post('/api/groups')
-      .set('Authorization', by.auth)
-      .send({ name: `group ${Math.random().toString(36).slice(2, 8)}`, visibility })
-      .expect(201);
-    return response.body.data as { id: string; conversationID: string };
-  }
-
-  const join = (user: RegisteredUser, groupId: string) =>
-    app.http().post(`/api/groups/${groupId}/join`).set('Authorization', user.auth).expect(200);
 
   const leave = (user: RegisteredUser, groupId: string) =>
     app.http().delete(`/api/groups/${groupId}/leave`).set('Authorization', user.auth).expect(200);
@@ -45,11 +31,11 @@ describe('group messages over REST', () => {
     app.http().get(`/api/messages/history/${ref}?limit=100`).set('Authorization', user.auth);
 
   it('should number 50 concurrent sends into one group 1..50 with no gap or repeat', async () => {
-    const group = await createGroup(owner);
-    await join(member, group.id);
+    const group = await createGroup(app, owner, {});
+    await joinGroup(app, member, group.id);
     const responses = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        send(i % 2 ? owner : member, { groupID: group.id, content: `c${i}` }),
+        postMessage(app, i % 2 ? owner : member, { groupID: group.id, content: `c${i}` }),
       ),
     );
     expect(responses.map((r) => r.status)).toEqual(Array(50).fill(201));
@@ -69,17 +55,20 @@ describe('group messages over REST', () => {
   });
 
   it('should refuse sends from non-members: 403 for a public group, 404 for a private one', async () => {
-    const open = await createGroup(owner, 'public');
-    const closed = await createGroup(owner, 'private');
-    const publicSend = await send(outsider, { groupID: open.id, content: 'let me in' });
+    const open = await createGroup(app, owner, { visibility: 'public' });
+    const closed = await createGroup(app, owner, { visibility: 'private' });
+    const publicSend = await postMessage(app, outsider, { groupID: open.id, content: 'let me in' });
     expect(publicSend.status).toBe(403);
     expect(publicSend.body.error.code).toBe('FORBIDDEN');
-    const privateSend = await send(outsider, { groupID: closed.id, content: 'let me in' });
+    const privateSend = await postMessage(app, outsider, {
+      groupID: closed.id,
+      content: 'let me in',
+    });
     expect(privateSend.status).toBe(404);
     await history(outsider, open.id).expect(403);
     await history(outsider, closed.id).expect(404);
     await history(outsider, closed.conversationID).expect(404);
-    const unknown = await send(owner, {
+    const unknown = await postMessage(app, owner, {
       groupID: '00000000-0000-4000-8000-000000000000',
       content: 'x',
     });
@@ -87,10 +76,12 @@ describe('group messages over REST', () => {
   });
 
   it('should let a new member read the history from before they joined', async () => {
-    const group = await createGroup(owner);
-    await send(owner, { groupID: group.id, content: 'before anyone joined' }).expect(201);
-    const newcomer = await registerUser(app, 'newcomer');
-    await join(newcomer, group.id);
+    const group = await createGroup(app, owner, {});
+    await postMessage(app, owner, { groupID: group.id, content: 'before anyone joined' }).expect(
+      201,
+    );
+    const newcomer = await signedInUser(app.app, 'newcomer');
+    await joinGroup(app, newcomer, group.id);
     const page = await history(newcomer, group.conversationID).expect(200);
     expect(page.body.data.map((m: { content: string }) => m.content)).toEqual([
       'before anyone joined',
@@ -98,18 +89,18 @@ describe('group messages over REST', () => {
   });
 
   it('should limit a member who left to what came before, and restore access on rejoin', async () => {
-    const group = await createGroup(owner);
-    const leaver = await registerUser(app, 'leaver');
-    await join(leaver, group.id);
-    await send(owner, { groupID: group.id, content: 'while a member' }).expect(201);
+    const group = await createGroup(app, owner, {});
+    const leaver = await signedInUser(app.app, 'leaver');
+    await joinGroup(app, leaver, group.id);
+    await postMessage(app, owner, { groupID: group.id, content: 'while a member' }).expect(201);
     await leave(leaver, group.id);
-    await send(owner, { groupID: group.id, content: 'after leaving' }).expect(201);
+    await postMessage(app, owner, { groupID: group.id, content: 'after leaving' }).expect(201);
 
     const limited = await history(leaver, group.id).expect(200);
     expect(limited.body.data.map((m: { content: string }) => m.content)).toEqual([
       'while a member',
     ]);
-    const refused = await send(leaver, { groupID: group.id, content: 'still here?' });
+    const refused = await postMessage(app, leaver, { groupID: group.id, content: 'still here?' });
     expect(refused.status).toBe(403);
     const unread = await app
       .http()
@@ -121,7 +112,7 @@ describe('group messages over REST', () => {
     );
     expect(entry).toMatchObject({ lastSeq: 1 });
 
-    await join(leaver, group.id);
+    await joinGroup(app, leaver, group.id);
     const restored = await history(leaver, group.id).expect(200);
     expect(restored.body.data.map((m: { content: string }) => m.content)).toEqual([
       'after leaving',
@@ -130,12 +121,13 @@ describe('group messages over REST', () => {
   });
 
   it('should report group delivery and read counts from the members markers', async () => {
-    const group = await createGroup(owner);
-    const second = await registerUser(app, 'second');
-    await join(member, group.id);
-    await join(second, group.id);
-    const sent = (await send(owner, { groupID: group.id, content: 'count me' }).expect(201)).body
-      .data;
+    const group = await createGroup(app, owner, {});
+    const second = await signedInUser(app.app, 'second');
+    await joinGroup(app, member, group.id);
+    await joinGroup(app, second, group.id);
+    const sent = (
+      await postMessage(app, owner, { groupID: group.id, content: 'count me' }).expect(201)
+    ).body.data;
     await app
       .http()
       .post(`/api/conversations/${group.id}/read`)
@@ -165,11 +157,11 @@ describe('group messages over REST', () => {
   });
 
   it('should count group unread messages per member, not the sender', async () => {
-    const group = await createGroup(owner);
-    const reader = await registerUser(app, 'reader');
-    await join(reader, group.id);
+    const group = await createGroup(app, owner, {});
+    const reader = await signedInUser(app.app, 'reader');
+    await joinGroup(app, reader, group.id);
     for (let i = 0; i < 4; i += 1) {
-      await send(owner, { groupID: group.id, content: `g${i}` }).expect(201);
+      await postMessage(app, owner, { groupID: group.id, content: `g${i}` }).expect(201);
     }
     const unread = await app
       .http()

@@ -1,8 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import { expect } from 'expect';
 import type { Message } from '../libs/contracts/src';
-import { closeAll, createGroup, flush, joinGroup, sendHttp } from './realtime-helpers';
-import { registerUser, type RegisteredUser } from './utils/factories';
+import { createGroup, joinGroup, sendHttp } from './utils/api';
+import { closeAll, flush } from './utils/realtime';
+import type { RegisteredUser } from './utils/factories';
+import { signedInUser } from './utils/sql-factories';
 import { createTestApp, type TestApp } from './utils/test-app';
 import { collectEvents, connectSocket, emitWithAck, waitForEvent } from './utils/ws-client';
 
@@ -15,9 +17,9 @@ describe('group delivery receipts', () => {
   before(async () => {
     app = await createTestApp();
     [alice, bob, carol] = await Promise.all([
-      registerUser(app, 'alice'),
-      registerUser(app, 'bob'),
-      registerUser(app, 'carol'),
+      signedInUser(app.app, 'alice'),
+      signedInUser(app.app, 'bob'),
+      signedInUser(app.app, 'carol'),
     ]);
   });
 

@@ -5,7 +5,9 @@ import { expect } from 'expect';
 import { Client } from 'pg';
 import { GROUP_EVENTS, type GroupMemberChangedEvent } from '../src/groups/groups.events';
 import { createTestApp, type TestApp } from './utils/test-app';
-import { registerUser, type RegisteredUser } from './utils/factories';
+import type { RegisteredUser } from './utils/factories';
+import { createGroup as createGroupAs, expectError } from './utils/api';
+import { signedInUser, signedInUsers } from './utils/sql-factories';
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -39,9 +41,13 @@ describe('groups', () => {
     for (const name of Object.values(GROUP_EVENTS)) {
       emitter.on(name, (payload: GroupMemberChangedEvent) => events.push({ name, payload }));
     }
-    [owner, alice, bob, carol, outsider] = await Promise.all(
-      ['owner', 'alice', 'bob', 'carol', 'outsider'].map((prefix) => registerUser(app, prefix)),
-    );
+    [owner, alice, bob, carol, outsider] = await signedInUsers(app.app, [
+      'owner',
+      'alice',
+      'bob',
+      'carol',
+      'outsider',
+    ]);
   });
 
   after(async () => {
@@ -49,18 +55,8 @@ describe('groups', () => {
     await app.close();
   });
 
-  async function createGroup(
-    user: RegisteredUser,
-    body: Record<string, unknown> = {},
-  ): Promise<GroupBody> {
-    const response = await app
-      .http()
-      .post('/api/groups')
-      .set('Authorization', user.auth)
-      .send({ name: `group ${randomUUID().slice(0, 8)}`, ...body });
-    expect(response.status).toBe(201);
-    return response.body.data as GroupBody;
-  }
+  const createGroup = (user: RegisteredUser, body: Record<string, unknown> = {}) =>
+    createGroupAs<GroupBody>(app, user, body);
 
   function getGroup(user: RegisteredUser, groupId: string) {
     return app.http().get(`/api/groups/${groupId}`).set('Authorization', user.auth);
@@ -111,13 +107,6 @@ describe('groups', () => {
       [conversationId, userId],
     );
     return result.rows[0] ?? null;
-  }
-
-  function expectError(response: { status: number; body: unknown }, status: number, code: string) {
-    expect({ status: response.status, body: response.body }).toMatchObject({
-      status,
-      body: { success: false, error: { code } },
-    });
   }
 
   describe('create', () => {
@@ -220,7 +209,7 @@ describe('groups', () => {
 
   describe('read', () => {
     it("should list the caller's current groups with their role", async () => {
-      const user = await registerUser(app, 'lister');
+      const user = await signedInUser(app.app, 'lister');
       const mine = await createGroup(user);
       const joined = await createGroup(owner);
       await join(user, joined.id).expect(200);
@@ -271,7 +260,7 @@ describe('groups', () => {
 
     before(async () => {
       big = await createGroup(owner);
-      joiners = await Promise.all(Array.from({ length: 11 }, () => registerUser(app, 'm')));
+      joiners = await signedInUsers(app.app, Array<string>(11).fill('m'));
       // Sequential joins give a known seniority order.
       for (const user of joiners) {
         await join(user, big.id).expect(200);
@@ -428,7 +417,7 @@ describe('groups', () => {
 
     it('should count concurrent joins of different users exactly', async () => {
       const group = await createGroup(owner);
-      const users = await Promise.all(Array.from({ length: 8 }, () => registerUser(app, 'c')));
+      const users = await signedInUsers(app.app, Array<string>(8).fill('c'));
       const responses = await Promise.all(users.map((user) => join(user, group.id)));
       expect(responses.map((r) => r.status)).toEqual(Array(8).fill(200));
       expect(await memberCount(group.id)).toBe(9);
@@ -511,7 +500,7 @@ describe('groups', () => {
 
     it('should never leave two owners when the owner leaves while others join', async () => {
       const group = await createGroup(owner);
-      const users = await Promise.all(Array.from({ length: 5 }, () => registerUser(app, 'r')));
+      const users = await signedInUsers(app.app, Array<string>(5).fill('r'));
       await join(users[0], group.id).expect(200);
       const responses = await Promise.all([
         leave(owner, group.id),

@@ -4,6 +4,7 @@ import { JwtService } from '@nestjs/jwt';
 import { expect } from 'expect';
 import { CLIENT_EVENT_NAMES } from '../libs/contracts/src';
 import { connectSocket, emitWithAck } from './utils/ws-client';
+import { expectError } from './utils/api';
 import { registerUser, type RegisteredUser } from './utils/factories';
 import { createTestApp, TEST_JWT_SECRET, type TestApp } from './utils/test-app';
 
@@ -25,22 +26,6 @@ describe('hostile input', () => {
   after(async () => {
     await app.close();
   });
-
-  function expectError(
-    response: { status: number; body: unknown; headers?: Record<string, unknown> },
-    status: number,
-    code: string,
-    field?: string,
-  ): void {
-    expect({ status: response.status, body: response.body }).toMatchObject({
-      status,
-      body: { success: false, error: { code, requestId: expect.any(String) } },
-    });
-    if (field) {
-      const details = (response.body as { error: { details?: { field: string }[] } }).error.details;
-      expect(details?.map((detail) => detail.field)).toContain(field);
-    }
-  }
 
   function postJson(path: string, raw: string, auth?: string) {
     const call = app.http().post(path).set('Content-Type', 'application/json');

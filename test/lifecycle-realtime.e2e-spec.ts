@@ -6,24 +6,12 @@ import type {
   MessageDeletedEvent,
   MessageUpdatedEvent,
 } from '../libs/contracts/src';
-import {
-  caughtUp,
-  closeAll,
-  connectRecording,
-  createGroup,
-  flush,
-  joinGroup,
-  sendHttp,
-} from './realtime-helpers';
-import { registerUser, type RegisteredUser } from './utils/factories';
+import { createGroup, joinGroup, sendHttp } from './utils/api';
+import { caughtUp, connectRecording, flush } from './utils/realtime';
+import type { RegisteredUser } from './utils/factories';
+import { signedInUser } from './utils/sql-factories';
 import { createTestApp, type TestApp } from './utils/test-app';
-import {
-  collectEvents,
-  connectSocket,
-  emitWithAck,
-  type TestSocket,
-  waitForEvent,
-} from './utils/ws-client';
+import { collectEvents, emitWithAck, OpenSockets, waitForEvent } from './utils/ws-client';
 
 /** What an offline-capable client keeps per message: applies a change only when its version is newer. */
 function apply(local: Map<string, Message>, messages: Message[]): void {
@@ -54,19 +42,15 @@ describe('message lifecycle over Socket.IO', () => {
   let bob: RegisteredUser;
   let carol: RegisteredUser;
   let group: { id: string; conversationID: string };
-  const sockets: TestSocket[] = [];
-  const connect = async (user: RegisteredUser) => {
-    const socket = await connectSocket(app.baseUrl, user.accessToken);
-    sockets.push(socket);
-    return socket;
-  };
+  const sockets = new OpenSockets();
+  const connect = (user: RegisteredUser) => sockets.connect(app.baseUrl, user.accessToken);
 
   before(async () => {
     app = await createTestApp();
     [alice, bob, carol] = await Promise.all([
-      registerUser(app, 'alice'),
-      registerUser(app, 'bob'),
-      registerUser(app, 'carol'),
+      signedInUser(app.app, 'alice'),
+      signedInUser(app.app, 'bob'),
+      signedInUser(app.app, 'carol'),
     ]);
     group = await createGroup(app, alice, 'live');
     await joinGroup(app, bob, group.id);
@@ -74,7 +58,7 @@ describe('message lifecycle over Socket.IO', () => {
   });
 
   after(async () => {
-    closeAll(...sockets);
+    sockets.closeAll();
     await app.close();
   });
 
@@ -169,7 +153,7 @@ describe('message lifecycle over Socket.IO', () => {
 
   it('should deliver live changes with gap-free versions in the order they were made', async () => {
     const recording = await connectRecording(app.baseUrl, bob.accessToken);
-    sockets.push(recording.socket);
+    sockets.add(recording.socket);
     await caughtUp(recording);
     const bobSocket = recording.socket;
     const versions: number[] = [];

@@ -2,8 +2,9 @@ import { after, before, describe, it } from 'node:test';
 import { expect } from 'expect';
 import { Client } from 'pg';
 import type { ConversationChanges, Message, UnreadSummary } from '../libs/contracts/src';
-import { createGroup, joinGroup, sendHttp } from './realtime-helpers';
-import { registerUser, type RegisteredUser } from './utils/factories';
+import { createGroup, joinGroup, sendHttp } from './utils/api';
+import type { RegisteredUser } from './utils/factories';
+import { signedInUser } from './utils/sql-factories';
 import { createTestApp, type TestApp } from './utils/test-app';
 
 describe('message lifecycle over REST: replies, mentions, versions and changes', () => {
@@ -17,10 +18,10 @@ describe('message lifecycle over REST: replies, mentions, versions and changes',
   before(async () => {
     app = await createTestApp();
     [alice, bob, carol, dave] = await Promise.all([
-      registerUser(app, 'alice'),
-      registerUser(app, 'bob'),
-      registerUser(app, 'carol'),
-      registerUser(app, 'dave'),
+      signedInUser(app.app, 'alice'),
+      signedInUser(app.app, 'bob'),
+      signedInUser(app.app, 'carol'),
+      signedInUser(app.app, 'dave'),
     ]);
     group = await createGroup(app, alice, 'threads');
     await joinGroup(app, bob, group.id);

@@ -2,8 +2,9 @@ import { after, before, describe, it } from 'node:test';
 import { expect } from 'expect';
 import { Client } from 'pg';
 import type { Message } from '../libs/contracts/src';
-import { createGroup, joinGroup, sendHttp } from './realtime-helpers';
-import { registerUser, type RegisteredUser } from './utils/factories';
+import { createGroup, joinGroup, sendHttp } from './utils/api';
+import type { RegisteredUser } from './utils/factories';
+import { signedInUser } from './utils/sql-factories';
 import { createTestApp, type TestApp } from './utils/test-app';
 
 describe('message lifecycle over REST: edits, deletions, reactions', () => {
@@ -19,10 +20,10 @@ describe('message lifecycle over REST: edits, deletions, reactions', () => {
     db = new Client({ connectionString: app.databaseUrl });
     await db.connect();
     [alice, bob, carol, dave] = await Promise.all([
-      registerUser(app, 'alice'),
-      registerUser(app, 'bob'),
-      registerUser(app, 'carol'),
-      registerUser(app, 'dave'),
+      signedInUser(app.app, 'alice'),
+      signedInUser(app.app, 'bob'),
+      signedInUser(app.app, 'carol'),
+      signedInUser(app.app, 'dave'),
     ]);
   });
 
@@ -216,7 +217,10 @@ describe('message edits with EDIT_WINDOW_SECONDS', () => {
     app = await createTestApp({ env: { EDIT_WINDOW_SECONDS: '60' } });
     db = new Client({ connectionString: app.databaseUrl });
     await db.connect();
-    [alice, bob] = await Promise.all([registerUser(app, 'alice'), registerUser(app, 'bob')]);
+    [alice, bob] = await Promise.all([
+      signedInUser(app.app, 'alice'),
+      signedInUser(app.app, 'bob'),
+    ]);
   });
 
   after(async () => {

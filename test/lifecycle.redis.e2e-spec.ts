@@ -13,7 +13,7 @@ import type {
 import { registerUser, type RegisteredUser } from './utils/factories';
 import { deleteRedisKeys, type Instance, startInstance, stopInstance } from './utils/instances';
 import { createTestDatabase } from './utils/test-app';
-import { connectSocket, emitWithAck, type TestSocket, waitForEvent } from './utils/ws-client';
+import { emitWithAck, OpenSockets, waitForEvent } from './utils/ws-client';
 
 /**
  * The message lifecycle across two app processes sharing one PostgreSQL and one Redis: changes made
@@ -32,12 +32,9 @@ describe('Message lifecycle across two instances (PostgreSQL + Redis)', () => {
   let bob: RegisteredUser;
   let carol: RegisteredUser;
   let group: { id: string; conversationID: string };
-  const sockets: TestSocket[] = [];
-  const connect = async (instance: Instance, user: RegisteredUser) => {
-    const socket = await connectSocket(instance.baseUrl, user.accessToken);
-    sockets.push(socket);
-    return socket;
-  };
+  const sockets = new OpenSockets();
+  const connect = (instance: Instance, user: RegisteredUser) =>
+    sockets.connect(instance.baseUrl, user.accessToken);
   const send = async (instance: Instance, user: RegisteredUser, content: string) => {
     const response = await instance.app
       .http()
@@ -75,9 +72,7 @@ describe('Message lifecycle across two instances (PostgreSQL + Redis)', () => {
   });
 
   after(async () => {
-    for (const socket of sockets) {
-      socket.close();
-    }
+    sockets.closeAll();
     await Promise.all([stopInstance(a), stopInstance(b)]);
     await database?.drop();
     if (dataDir) {

@@ -1,7 +1,9 @@
 import { after, before, describe, it } from 'node:test';
 import { expect } from 'expect';
 import { DataSource } from 'typeorm';
-import { registerUser, type RegisteredUser } from './utils/factories';
+import type { RegisteredUser } from './utils/factories';
+import { postMessage } from './utils/api';
+import { signedInUser } from './utils/sql-factories';
 import { createTestApp, type TestApp } from './utils/test-app';
 
 describe('direct messages over REST', () => {
@@ -13,9 +15,9 @@ describe('direct messages over REST', () => {
   before(async () => {
     app = await createTestApp();
     [alice, bob, carol] = await Promise.all([
-      registerUser(app, 'alice'),
-      registerUser(app, 'bob'),
-      registerUser(app, 'carol'),
+      signedInUser(app.app, 'alice'),
+      signedInUser(app.app, 'bob'),
+      signedInUser(app.app, 'carol'),
     ]);
   });
 
@@ -23,11 +25,11 @@ describe('direct messages over REST', () => {
     await app.close();
   });
 
-  const send = (from: RegisteredUser, body: Record<string, unknown>) =>
-    app.http().post('/api/messages/send').set('Authorization', from.auth).send(body);
-
   it('should store a direct message and return it with seq 1', async () => {
-    const response = await send(alice, { recipientID: bob.id, content: 'Hello, Bob!' }).expect(201);
+    const response = await postMessage(app, alice, {
+      recipientID: bob.id,
+      content: 'Hello, Bob!',
+    }).expect(201);
     expect(response.body.success).toBe(true);
     expect(response.body.data).toMatchObject({
       senderID: alice.id,
@@ -45,18 +47,26 @@ describe('direct messages over REST', () => {
   });
 
   it('should keep exactly one conversation per pair, whoever writes first', async () => {
-    const first = await send(bob, { recipientID: alice.id, content: 'Hi Alice' }).expect(201);
-    const second = await send(alice, { recipientID: bob.id, content: 'again' }).expect(201);
+    const first = await postMessage(app, bob, {
+      recipientID: alice.id,
+      content: 'Hi Alice',
+    }).expect(201);
+    const second = await postMessage(app, alice, { recipientID: bob.id, content: 'again' }).expect(
+      201,
+    );
     expect(first.body.data.conversationID).toBe(second.body.data.conversationID);
     expect(second.body.data.seq).toBe(first.body.data.seq + 1);
   });
 
   it('should create one conversation when both users of a new pair write first at once', async () => {
-    const [hana, ivan] = await Promise.all([registerUser(app, 'hana'), registerUser(app, 'ivan')]);
+    const [hana, ivan] = await Promise.all([
+      signedInUser(app.app, 'hana'),
+      signedInUser(app.app, 'ivan'),
+    ]);
     const sends = Array.from({ length: 20 }, (_, i) =>
       i % 2
-        ? send(hana, { recipientID: ivan.id, content: `h${i}` })
-        : send(ivan, { recipientID: hana.id, content: `i${i}` }),
+        ? postMessage(app, hana, { recipientID: ivan.id, content: `h${i}` })
+        : postMessage(app, ivan, { recipientID: hana.id, content: `i${i}` }),
     );
     const responses = await Promise.all(sends);
     expect(responses.map((r) => r.status)).toEqual(responses.map(() => 201));
@@ -152,7 +162,7 @@ describe('direct messages over REST', () => {
       { recipientID: alice.id, content: 'to myself' },
     ];
     for (const body of cases) {
-      const response = await send(alice, body);
+      const response = await postMessage(app, alice, body);
       expect({ body, status: response.status }).toEqual({ body, status: 400 });
       expect(response.body.error.code).toBe('VALIDATION_FAILED');
     }
@@ -166,12 +176,15 @@ describe('direct messages over REST', () => {
 
   it('should count content length in code points', async () => {
     const emoji = '😀'.repeat(10_000);
-    const response = await send(alice, { recipientID: carol.id, content: emoji }).expect(201);
+    const response = await postMessage(app, alice, {
+      recipientID: carol.id,
+      content: emoji,
+    }).expect(201);
     expect(response.body.data.content).toBe(emoji);
   });
 
   it('should answer a send to an unknown user with 404', async () => {
-    const response = await send(alice, {
+    const response = await postMessage(app, alice, {
       recipientID: '00000000-0000-4000-8000-000000000000',
       content: 'hi',
     });
@@ -181,11 +194,11 @@ describe('direct messages over REST', () => {
 
   it('should return the first message again for a repeated clientMessageID and 409 for a different body', async () => {
     const body = { recipientID: carol.id, content: 'once', clientMessageID: 'dup-1' };
-    const first = await send(bob, body).expect(201);
-    const again = await send(bob, body).expect(201);
+    const first = await postMessage(app, bob, body).expect(201);
+    const again = await postMessage(app, bob, body).expect(201);
     expect(again.body.data.id).toBe(first.body.data.id);
     expect(again.body.data.seq).toBe(first.body.data.seq);
-    const conflict = await send(bob, { ...body, content: 'different' }).expect(409);
+    const conflict = await postMessage(app, bob, { ...body, content: 'different' }).expect(409);
     expect(conflict.body.error.code).toBe('CONFLICT');
     const history = await app
       .http()
@@ -199,16 +212,21 @@ describe('direct messages over REST', () => {
 
   it('should store one message when two sends with one clientMessageID race', async () => {
     const body = { recipientID: carol.id, content: 'racing', clientMessageID: 'race-1' };
-    const responses = await Promise.all(Array.from({ length: 8 }, () => send(bob, body)));
+    const responses = await Promise.all(
+      Array.from({ length: 8 }, () => postMessage(app, bob, body)),
+    );
     expect(responses.map((r) => r.status)).toEqual(Array(8).fill(201));
     expect(new Set(responses.map((r) => r.body.data.id)).size).toBe(1);
   });
 
   it('should give gap-free seqs to concurrent senders in one conversation', async () => {
-    const dave = await registerUser(app, 'dave');
-    const erin = await registerUser(app, 'erin');
+    const dave = await signedInUser(app.app, 'dave');
+    const erin = await signedInUser(app.app, 'erin');
     const sends = Array.from({ length: 40 }, (_, i) =>
-      send(i % 2 ? dave : erin, { recipientID: i % 2 ? erin.id : dave.id, content: `m${i}` }),
+      postMessage(app, i % 2 ? dave : erin, {
+        recipientID: i % 2 ? erin.id : dave.id,
+        content: `m${i}`,
+      }),
     );
     const responses = await Promise.all(sends);
     expect(responses.every((r) => r.status === 201)).toBe(true);
@@ -217,10 +235,10 @@ describe('direct messages over REST', () => {
   });
 
   it('should page through history with before and with after, seeing each message exactly once', async () => {
-    const frank = await registerUser(app, 'frank');
-    const gina = await registerUser(app, 'gina');
+    const frank = await signedInUser(app.app, 'frank');
+    const gina = await signedInUser(app.app, 'gina');
     for (let i = 0; i < 230; i += 1) {
-      await send(frank, { recipientID: gina.id, content: `n${i}` }).expect(201);
+      await postMessage(app, frank, { recipientID: gina.id, content: `n${i}` }).expect(201);
     }
     const seenBefore: number[] = [];
     let cursor: number | null = null;
@@ -279,12 +297,13 @@ describe('direct messages over REST', () => {
   });
 
   it('should count unread from the read marker and move it only forwards', async () => {
-    const hank = await registerUser(app, 'hank');
-    const ivy = await registerUser(app, 'ivy');
+    const hank = await signedInUser(app.app, 'hank');
+    const ivy = await signedInUser(app.app, 'ivy');
     const sent = [];
     for (let i = 0; i < 3; i += 1) {
       sent.push(
-        (await send(hank, { recipientID: ivy.id, content: `u${i}` }).expect(201)).body.data,
+        (await postMessage(app, hank, { recipientID: ivy.id, content: `u${i}` }).expect(201)).body
+          .data,
       );
     }
     const conversationID = sent[0].conversationID as string;
@@ -369,11 +388,11 @@ describe('direct messages over REST', () => {
   });
 
   it('should list conversations most recent first with peer, last message and unread count', async () => {
-    const jack = await registerUser(app, 'jack');
-    const kate = await registerUser(app, 'kate');
-    const liam = await registerUser(app, 'liam');
-    await send(kate, { recipientID: jack.id, content: 'older' }).expect(201);
-    await send(liam, { recipientID: jack.id, content: 'newer' }).expect(201);
+    const jack = await signedInUser(app.app, 'jack');
+    const kate = await signedInUser(app.app, 'kate');
+    const liam = await signedInUser(app.app, 'liam');
+    await postMessage(app, kate, { recipientID: jack.id, content: 'older' }).expect(201);
+    await postMessage(app, liam, { recipientID: jack.id, content: 'newer' }).expect(201);
     const list = await app
       .http()
       .get('/api/conversations?limit=1')

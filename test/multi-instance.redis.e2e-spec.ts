@@ -14,7 +14,7 @@ import {
   until,
 } from './utils/instances';
 import { createTestDatabase } from './utils/test-app';
-import { connectSocket, emitWithAck, type TestSocket, waitForEvent } from './utils/ws-client';
+import { emitWithAck, OpenSockets, type TestSocket, waitForEvent } from './utils/ws-client';
 
 /**
  * Two real app processes (the compiled main.js) on random ports, one fresh database, one Redis under
@@ -76,16 +76,12 @@ describe('Multi-instance (two processes, one PostgreSQL, one Redis)', () => {
   let dataDir: string;
   let a: Instance;
   let b: Instance | undefined;
-  const sockets: TestSocket[] = [];
-  const connect = async (
+  const sockets = new OpenSockets();
+  const connect = (
     instance: Instance,
     user: RegisteredUser,
     setup?: (socket: TestSocket) => void,
-  ) => {
-    const socket = await connectSocket(instance.baseUrl, user.accessToken, { setup });
-    sockets.push(socket);
-    return socket;
-  };
+  ) => sockets.connect(instance.baseUrl, user.accessToken, { setup });
 
   let alice: RegisteredUser;
   let bob: RegisteredUser;
@@ -131,9 +127,7 @@ describe('Multi-instance (two processes, one PostgreSQL, one Redis)', () => {
   });
 
   after(async () => {
-    for (const socket of sockets) {
-      socket.close();
-    }
+    sockets.closeAll();
     await Promise.all([stopInstance(a), stopInstance(b)]);
     await database?.drop();
     if (dataDir) {

@@ -3,8 +3,9 @@ import { expect } from 'expect';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import type { Message } from '../libs/contracts/src';
-import { closeAll } from './realtime-helpers';
-import { registerUser, type RegisteredUser } from './utils/factories';
+import { closeAll } from './utils/realtime';
+import type { RegisteredUser } from './utils/factories';
+import { signedInUsers } from './utils/sql-factories';
 import { until } from './utils/instances';
 import { createTestApp, type TestApp } from './utils/test-app';
 import { connectSocket, emitWithAck, type TestSocket } from './utils/ws-client';
@@ -29,10 +30,10 @@ describe('cold start: a burst of first sends for many new pairs', () => {
 
   before(async () => {
     app = await createTestApp();
-    users = [];
-    for (let i = 0; i < 16; i += 1) {
-      users.push(await registerUser(app, `cold${i}`));
-    }
+    users = await signedInUsers(
+      app.app,
+      Array.from({ length: 16 }, (_, i) => `cold${i}`),
+    );
   });
 
   after(async () => {
@@ -146,11 +147,13 @@ describe('overload: a small send queue sheds the excess at once', () => {
     app = await createTestApp({
       env: { MESSAGE_QUEUE_LIMIT: '4', DATABASE_LOCK_TIMEOUT_MS: '60000' },
     });
-    recipient = await registerUser(app, 'inbox');
-    senders = [];
-    for (let i = 0; i < 4; i += 1) {
-      senders.push(await registerUser(app, `shed${i}`));
-    }
+    [recipient, ...senders] = await signedInUsers(app.app, [
+      'inbox',
+      'shed0',
+      'shed1',
+      'shed2',
+      'shed3',
+    ]);
   });
 
   after(async () => {

@@ -7,8 +7,10 @@ import { WebSocket } from 'ws';
 import type { Message, PresenceEvent, TypingEvent } from '../libs/contracts/src';
 import { PresenceService } from '../src/presence/presence.service';
 import { PlainWsTransport } from '../src/realtime/plain-ws/plain-ws.transport';
-import { flush, sendHttp } from './realtime-helpers';
-import { registerUser, type RegisteredUser } from './utils/factories';
+import { sendHttp } from './utils/api';
+import { flush } from './utils/realtime';
+import type { RegisteredUser } from './utils/factories';
+import { signedInUser } from './utils/sql-factories';
 import { PlainWsClient, plainWsUrl, type PlainFrame } from './utils/plain-ws-client';
 import { createTestApp, type TestApp } from './utils/test-app';
 import { collectEvents, connectSocket, emitWithAck, waitForEvent } from './utils/ws-client';
@@ -29,7 +31,10 @@ describe('plain WebSocket (SPEC 5b)', () => {
   before(async () => {
     app = await createTestApp({ env: { RATE_LIMIT_TYPING: '3' } });
     app.app.get(PresenceService).graceMs = 200;
-    [alice, bob] = await Promise.all([registerUser(app, 'alice'), registerUser(app, 'bob')]);
+    [alice, bob] = await Promise.all([
+      signedInUser(app.app, 'alice'),
+      signedInUser(app.app, 'bob'),
+    ]);
     conversationID = (await sendHttp(app, alice, { recipientID: bob.id, content: 'hi bob' }))
       .conversationID;
   });
@@ -267,7 +272,7 @@ describe('plain WebSocket (SPEC 5b)', () => {
     });
 
     it('should push on connect what the user missed, in seq order, then caught_up', async () => {
-      const carol = await registerUser(app, 'carol');
+      const carol = await signedInUser(app.app, 'carol');
       const sent: Message[] = [];
       for (const content of ['while', 'you', 'were', 'away']) {
         sent.push(await sendHttp(app, bob, { recipientID: carol.id, content }));
@@ -313,8 +318,8 @@ describe('plain WebSocket (SPEC 5b)', () => {
 
     it('should count a plain connection as a device for presence', async () => {
       const [erin, frank] = await Promise.all([
-        registerUser(app, 'erin'),
-        registerUser(app, 'frank'),
+        signedInUser(app.app, 'erin'),
+        signedInUser(app.app, 'frank'),
       ]);
       await sendHttp(app, erin, { recipientID: frank.id, content: 'hello' });
       const watcher = await connect(erin);
@@ -333,7 +338,7 @@ describe('plain WebSocket (SPEC 5b)', () => {
     });
 
     it('should close the connection on logout and refuse the token afterwards', async () => {
-      const dave = await registerUser(app, 'dave');
+      const dave = await signedInUser(app.app, 'dave');
       const client = await connect(dave);
       await client.event('caught_up');
       await app.http().post('/api/auth/logout').set('Authorization', dave.auth).expect(204);
@@ -378,7 +383,7 @@ describe('plain WebSocket (SPEC 5b)', () => {
   describe('shutdown', () => {
     it('should tell plain connections to reconnect and close them, without holding the close', async () => {
       const own = await createTestApp();
-      const carol = await registerUser(own, 'carol');
+      const carol = await signedInUser(own.app, 'carol');
       const client = await PlainWsClient.connect(own.baseUrl, carol.accessToken);
       await client.event('caught_up');
       await own.app.close();

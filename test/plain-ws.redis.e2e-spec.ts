@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { expect } from 'expect';
 import type { Message, PresenceEvent, TypingEvent } from '../libs/contracts/src';
-import { sendHttp } from './realtime-helpers';
+import { sendHttp } from './utils/api';
 import { registerUser, type RegisteredUser } from './utils/factories';
 import { deleteRedisKeys, type Instance, startInstance, stopInstance } from './utils/instances';
 import { PlainWsClient } from './utils/plain-ws-client';

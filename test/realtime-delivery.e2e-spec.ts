@@ -8,16 +8,10 @@ import type {
   SyncRequiredEvent,
   SyncResult,
 } from '../libs/contracts/src';
-import {
-  caughtUp,
-  closeAll,
-  connectRecording,
-  createGroup,
-  flush,
-  joinGroup,
-  sendHttp,
-} from './realtime-helpers';
-import { registerUser, type RegisteredUser } from './utils/factories';
+import { createGroup, joinGroup, sendHttp } from './utils/api';
+import { caughtUp, closeAll, connectRecording, flush } from './utils/realtime';
+import type { RegisteredUser } from './utils/factories';
+import { signedInUser } from './utils/sql-factories';
 import { createTestApp, type TestApp } from './utils/test-app';
 import { collectEvents, connectSocket, emitWithAck, waitForEvent } from './utils/ws-client';
 
@@ -30,9 +24,9 @@ describe('realtime: delivery, receipts, groups, catch-up', () => {
   before(async () => {
     app = await createTestApp();
     [alice, bob, carol] = await Promise.all([
-      registerUser(app, 'alice'),
-      registerUser(app, 'bob'),
-      registerUser(app, 'carol'),
+      signedInUser(app.app, 'alice'),
+      signedInUser(app.app, 'bob'),
+      signedInUser(app.app, 'carol'),
     ]);
   });
 
@@ -199,7 +193,10 @@ describe('realtime: delivery, receipts, groups, catch-up', () => {
   });
 
   it('should deliver missed messages in seq order on reconnect, nothing missing or repeated', async () => {
-    const [dan, erin] = await Promise.all([registerUser(app, 'dan'), registerUser(app, 'erin')]);
+    const [dan, erin] = await Promise.all([
+      signedInUser(app.app, 'dan'),
+      signedInUser(app.app, 'erin'),
+    ]);
     const sent: Message[] = [];
     for (let i = 1; i <= 12; i += 1) {
       sent.push(await sendHttp(app, dan, { recipientID: erin.id, content: `offline ${i}` }));
@@ -247,7 +244,10 @@ describe('realtime: delivery, receipts, groups, catch-up', () => {
   });
 
   it('should push the newest page past 100 and name the rest with sync_required, pageable with sync', async () => {
-    const [fay, gus] = await Promise.all([registerUser(app, 'fay'), registerUser(app, 'gus')]);
+    const [fay, gus] = await Promise.all([
+      signedInUser(app.app, 'fay'),
+      signedInUser(app.app, 'gus'),
+    ]);
     const total = 130;
     const sent: Message[] = [];
     for (let i = 1; i <= total; i += 1) {
@@ -299,7 +299,7 @@ describe('realtime: delivery, receipts, groups, catch-up', () => {
 describe('realtime: shutdown', () => {
   it('should tell sockets to reconnect and close them when the app closes', async () => {
     const app = await createTestApp();
-    const user = await registerUser(app, 'leaving');
+    const user = await signedInUser(app.app, 'leaving');
     const socket = await connectSocket(app.baseUrl, user.accessToken);
     const hint = waitForEvent<{ reconnect: boolean; retryAfterMs: number }>(socket, 'shutdown');
     const reason = new Promise<string>((resolve) => socket.once('disconnect', resolve));

@@ -11,8 +11,10 @@ import {
   type TypingEvent,
 } from '../libs/contracts/src';
 import { PresenceService } from '../src/presence/presence.service';
-import { closeAll, connectRecording, createGroup, flush, sendHttp } from './realtime-helpers';
-import { registerUser, type RegisteredUser } from './utils/factories';
+import { createGroup, sendHttp } from './utils/api';
+import { closeAll, connectRecording, flush } from './utils/realtime';
+import type { RegisteredUser } from './utils/factories';
+import { signedInUser } from './utils/sql-factories';
 import { createTestApp, type TestApp } from './utils/test-app';
 import {
   collectEvents,
@@ -32,9 +34,9 @@ describe('realtime: handshake, ping, bad events, typing, presence', () => {
     app = await createTestApp({ env: { RATE_LIMIT_TYPING: '5' } });
     app.app.get(PresenceService).graceMs = 300;
     [alice, bob, carol] = await Promise.all([
-      registerUser(app, 'alice'),
-      registerUser(app, 'bob'),
-      registerUser(app, 'carol'),
+      signedInUser(app.app, 'alice'),
+      signedInUser(app.app, 'bob'),
+      signedInUser(app.app, 'carol'),
     ]);
     // alice and bob share a direct conversation; carol shares nothing with them.
     await sendHttp(app, alice, { recipientID: bob.id, content: 'hi bob' });
@@ -116,7 +118,7 @@ describe('realtime: handshake, ping, bad events, typing, presence', () => {
     });
 
     it('should disconnect the session when a rotated refresh token is reused', async () => {
-      const eve = await registerUser(app, 'eve');
+      const eve = await signedInUser(app.app, 'eve');
       const socket = await connectSocket(app.baseUrl, eve.accessToken);
       const disconnected = new Promise<string>((resolve) => socket.once('disconnect', resolve));
       const revoked = waitForEvent<{ code: string }>(socket, 'error');
@@ -149,7 +151,7 @@ describe('realtime: handshake, ping, bad events, typing, presence', () => {
     });
 
     it('should refuse a revoked session and disconnect its open sockets on logout', async () => {
-      const dave = await registerUser(app, 'dave');
+      const dave = await signedInUser(app.app, 'dave');
       const socket = await connectSocket(app.baseUrl, dave.accessToken);
       const disconnected = new Promise<string>((resolve) => socket.once('disconnect', resolve));
       await app.http().post('/api/auth/logout').set('Authorization', dave.auth).expect(204);
@@ -326,8 +328,8 @@ describe('realtime: handshake, ping, bad events, typing, presence', () => {
     it('should go online, away and offline after the grace period, and read live over HTTP', async () => {
       // Fresh users: earlier tests' sockets may still be inside their grace period.
       const [erin, bob] = await Promise.all([
-        registerUser(app, 'erin'),
-        registerUser(app, 'frank'),
+        signedInUser(app.app, 'erin'),
+        signedInUser(app.app, 'frank'),
       ]);
       await sendHttp(app, erin, { recipientID: bob.id, content: 'hello' });
       const watcher = await connectSocket(app.baseUrl, erin.accessToken);
@@ -391,7 +393,10 @@ describe('realtime: handshake, ping, bad events, typing, presence', () => {
 
     it('should not tell users who share no conversation', async () => {
       // gus and hal share a conversation; carol shares nothing with gus.
-      const [gus, hal] = await Promise.all([registerUser(app, 'gus'), registerUser(app, 'hal')]);
+      const [gus, hal] = await Promise.all([
+        signedInUser(app.app, 'gus'),
+        signedInUser(app.app, 'hal'),
+      ]);
       await sendHttp(app, hal, { recipientID: gus.id, content: 'hi gus' });
       const c = await connectSocket(app.baseUrl, carol.accessToken);
       const a = await connectSocket(app.baseUrl, hal.accessToken);

@@ -3,8 +3,9 @@ import { expect } from 'expect';
 import { Client } from 'pg';
 import type { Message } from '../libs/contracts/src';
 import { SearchRepository } from '../src/search/search.repository';
-import { createGroup, joinGroup, sendHttp } from './realtime-helpers';
-import { registerUser, type RegisteredUser } from './utils/factories';
+import { createGroup, joinGroup, sendHttp } from './utils/api';
+import type { RegisteredUser } from './utils/factories';
+import { signedInUser } from './utils/sql-factories';
 import { createTestApp, type TestApp } from './utils/test-app';
 
 interface PlanNode {
@@ -43,9 +44,9 @@ describe('message search', () => {
   before(async () => {
     app = await createTestApp();
     [alice, bob, carol] = await Promise.all([
-      registerUser(app, 'alice'),
-      registerUser(app, 'bob'),
-      registerUser(app, 'carol'),
+      signedInUser(app.app, 'alice'),
+      signedInUser(app.app, 'bob'),
+      signedInUser(app.app, 'carol'),
     ]);
   });
 
@@ -97,7 +98,7 @@ describe('message search', () => {
       .expect(200);
     await sendHttp(app, alice, { groupID: group.id, content: 'kiwi two' });
     expect(await contents(carol, 'kiwi')).toEqual(['kiwi one']);
-    const late = await registerUser(app, 'late');
+    const late = await signedInUser(app.app, 'late');
     await joinGroup(app, late, group.id);
     expect(await contents(late, 'kiwi')).toEqual(['kiwi two', 'kiwi one']);
     await joinGroup(app, carol, group.id);

@@ -1,25 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { expect } from 'expect';
-import type { Response } from 'supertest';
+import { expectError } from './utils/api';
 import { registerUser, type RegisteredUser } from './utils/factories';
 import { createTestApp, type TestApp } from './utils/test-app';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 const PASSWORD = 'correct-horse-battery';
-
-function expectError(response: Response, status: number, code: string, field?: string): void {
-  expect({ status: response.status, body: response.body as unknown }).toMatchObject({
-    status,
-    body: { success: false, error: { code, message: expect.any(String) } },
-  });
-  if (field !== undefined) {
-    expect(response.body.error.details).toEqual(
-      expect.arrayContaining([expect.objectContaining({ field })]),
-    );
-  }
-}
 
 describe('users', () => {
   let app: TestApp;

@@ -59,16 +59,18 @@ export interface TestAppOptions {
 }
 
 /**
- * Boots the real AppModule on a fresh database (migrated by the real migrations) on a random port,
- * configured exactly as main.ts configures it.
+ * The environment every test app boots with (rate limits off, logs silent, the test JWT secret),
+ * set while `boot` runs and restored after: config is read at module init, so the values stick to
+ * the app without leaking into the next one a suite starts. REDIS_URL is unset unless given.
  */
-export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const database = options.databaseUrl
-    ? { url: options.databaseUrl, drop: () => Promise.resolve() }
-    : await createTestDatabase();
+export async function withTestEnv<T>(
+  databaseUrl: string,
+  extra: Record<string, string> | undefined,
+  boot: () => Promise<T>,
+): Promise<T> {
   const env: Record<string, string> = {
     NODE_ENV: 'test',
-    DATABASE_URL: database.url,
+    DATABASE_URL: databaseUrl,
     JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     RATE_LIMIT_AUTH: '0',
@@ -76,18 +78,39 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     RATE_LIMIT_MESSAGES: '0',
     RATE_LIMIT_TYPING: '0',
     RATE_LIMIT_REQUESTS: '0',
-    ...options.env,
+    ...extra,
   };
   const previous: Record<string, string | undefined> = {};
   for (const [key, value] of Object.entries(env)) {
     previous[key] = process.env[key];
     process.env[key] = value;
   }
-  if (!options.env?.REDIS_URL) {
+  if (!extra?.REDIS_URL) {
     previous.REDIS_URL = process.env.REDIS_URL;
     delete process.env.REDIS_URL;
   }
   try {
+    return await boot();
+  } finally {
+    for (const [key, value] of Object.entries(previous)) {
+      if (value === undefined) {
+        delete process.env[key];
+      } else {
+        process.env[key] = value;
+      }
+    }
+  }
+}
+
+/**
+ * Boots the real AppModule on a fresh database (migrated by the real migrations) on a random port,
+ * configured exactly as main.ts configures it.
+ */
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const database = options.databaseUrl
+    ? { url: options.databaseUrl, drop: () => Promise.resolve() }
+    : await createTestDatabase();
+  return withTestEnv(database.url, options.env, async () => {
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
     const app = moduleRef.createNestApplication<NestExpressApplication>({ bufferLogs: true });
     configureApp(app);
@@ -104,13 +127,5 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
         await database.drop();
       },
     };
-  } finally {
-    for (const [key, value] of Object.entries(previous)) {
-      if (value === undefined) {
-        delete process.env[key];
-      } else {
-        process.env[key] = value;
-      }
-    }
-  }
+  });
 }

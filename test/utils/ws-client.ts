@@ -76,3 +76,31 @@ export async function emitWithAck<T = unknown>(
 ): Promise<AckResponse<T>> {
   return (await socket.timeout(timeoutMs).emitWithAck(event, payload)) as AckResponse<T>;
 }
+
+/**
+ * The sockets a suite opens, so one `closeAll()` in its `after` hook closes them all (instead of a
+ * list and a connect wrapper per suite).
+ */
+export class OpenSockets {
+  private readonly sockets: TestSocket[] = [];
+
+  async connect(
+    baseUrl: string,
+    token: string,
+    options?: Parameters<typeof connectSocket>[2],
+  ): Promise<TestSocket> {
+    return this.add(await connectSocket(baseUrl, token, options));
+  }
+
+  /** Tracks a socket opened some other way; returns it. */
+  add(socket: TestSocket): TestSocket {
+    this.sockets.push(socket);
+    return socket;
+  }
+
+  closeAll(): void {
+    for (const socket of this.sockets.splice(0)) {
+      socket.close();
+    }
+  }
+}

@@ -1,18 +1,21 @@
-import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { expect } from 'expect';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { AppError } from '../src/common/errors/app-error';
-import { buildDataSourceOptions } from '../src/database/typeorm-options';
-import { MessageWriter, type PendingSend } from '../src/messaging/message-writer.service';
-import { MessagesRepository } from '../src/messaging/repositories/messages.repository';
-import { MetricsService } from '../src/metrics/metrics.service';
-import { createTestDatabase } from './utils/test-app';
+import { AppError } from '../../src/common/errors/app-error';
+import { buildDataSourceOptions } from '../../src/database/typeorm-options';
+import { MessageWriter, type PendingSend } from '../../src/messaging/message-writer.service';
+import { MessagesRepository } from '../../src/messaging/repositories/messages.repository';
+import { MetricsService } from '../../src/metrics/metrics.service';
+import { insertDirectConversation, insertUsers } from '../utils/sql-factories';
+import { createTestDatabase } from '../utils/test-app';
 
-/** Service-level spec: the group-commit writer against the real, migrated PostgreSQL. */
+/**
+ * The group-commit writer alone (no app around it) against the real, migrated PostgreSQL, with the
+ * database's failures injected under it.
+ */
 describe('MessageWriter', () => {
   let database: { url: string; drop: () => Promise<void> };
   let dataSource: DataSource;
@@ -20,7 +23,7 @@ describe('MessageWriter', () => {
   let conversationId: string;
   let alice: string;
   let bob: string;
-  /** SQL of the calls that reached post_messages, in order. */
+  /** Sizes of the batches sent to post_messages, in order. */
   let batchSizes: number[];
 
   const newWriter = (maxQueuedSends = 2_000, maxQueueWaitMs = 0): MessageWriter =>
@@ -42,15 +45,20 @@ describe('MessageWriter', () => {
     ...overrides,
   });
 
-  /** Fails the next `times` post_messages calls with `error` (the database, not the writer). */
+  /**
+   * Fails the next `times` post_messages calls with `error` (the database, not the writer); the
+   * failed batches are counted in batchSizes too.
+   */
   const failNext = (times: number, error: Error): void => {
     let left = times;
+    const next = dataSource.query.bind(dataSource);
     dataSource.query = (async (sql: string, parameters?: unknown[]) => {
       if (left > 0 && sql.includes('post_messages')) {
         left -= 1;
+        batchSizes.push((parameters?.[0] as unknown[]).length);
         throw error;
       }
-      return realQuery(sql, parameters);
+      return next(sql, parameters);
     }) as DataSource['query'];
   };
 
@@ -91,26 +99,8 @@ describe('MessageWriter', () => {
       return spy(sql, parameters);
     }) as DataSource['query'];
     dataSource.query = realQuery;
-    [alice, bob] = [randomUUID(), randomUUID()].sort();
-    await realQuery(
-      `INSERT INTO users (id, username, email, password_hash)
-       VALUES ($1, $3, $5, 'x'), ($2, $4, $6, 'x')`,
-      [
-        alice,
-        bob,
-        `a${alice.slice(0, 8)}`,
-        `b${bob.slice(0, 8)}`,
-        `a${alice}@example.com`,
-        `b${bob}@example.com`,
-      ],
-    );
-    const rows = await realQuery<{ id: string }[]>(
-      `WITH c AS (INSERT INTO conversations (type, user_low, user_high) VALUES ('direct', $1, $2) RETURNING id)
-       INSERT INTO conversation_members (conversation_id, user_id)
-       SELECT c.id, u FROM c, unnest(ARRAY[$1, $2]::uuid[]) u RETURNING conversation_id AS id`,
-      [alice, bob],
-    );
-    conversationId = rows[0].id;
+    [alice, bob] = (await insertUsers(dataSource, 2, 'writer')).map((user) => user.id);
+    conversationId = await insertDirectConversation(dataSource, alice, bob);
     realQuery = spy;
   });
 
@@ -146,6 +136,8 @@ describe('MessageWriter', () => {
       );
       expect(results.map((r) => r.replay)).toEqual([false, false, false]);
       expect(await stored()).toBe(3);
+      // Retried whole, not split in halves as a refused row would be.
+      expect(batchSizes).toEqual([3, 3]);
     });
   }
 
@@ -159,6 +151,7 @@ describe('MessageWriter', () => {
       expect((result as PromiseRejectedResult).reason).toMatchObject({ code: 'UNAVAILABLE' });
     }
     expect(await stored()).toBe(0);
+    expect(batchSizes).toEqual([4]);
     expect(writer.queued).toBe(0);
   });
 

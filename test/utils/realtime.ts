@@ -1,56 +1,6 @@
 import { expect } from 'expect';
 import { io } from 'socket.io-client';
-import type { Message } from '../libs/contracts/src';
-import type { RegisteredUser } from './utils/factories';
-import type { TestApp } from './utils/test-app';
-import { emitWithAck, waitForEvent, type TestSocket } from './utils/ws-client';
-
-/** Sends a message over HTTP and returns the stored message. */
-export async function sendHttp(
-  app: TestApp,
-  from: RegisteredUser,
-  body: Record<string, unknown>,
-): Promise<Message> {
-  const response = await app
-    .http()
-    .post('/api/messages/send')
-    .set('Authorization', from.auth)
-    .send(body);
-  if (response.status !== 201) {
-    throw new Error(`send failed: ${response.status} ${JSON.stringify(response.body)}`);
-  }
-  return (response.body as { data: Message }).data;
-}
-
-export async function createGroup(
-  app: TestApp,
-  owner: RegisteredUser,
-  name = 'team',
-): Promise<{ id: string; conversationID: string }> {
-  const response = await app
-    .http()
-    .post('/api/groups')
-    .set('Authorization', owner.auth)
-    .send({ name });
-  if (response.status !== 201) {
-    throw new Error(`create group failed: ${response.status} ${JSON.stringify(response.body)}`);
-  }
-  return (response.body as { data: { id: string; conversationID: string } }).data;
-}
-
-export async function joinGroup(
-  app: TestApp,
-  user: RegisteredUser,
-  groupId: string,
-): Promise<void> {
-  const response = await app
-    .http()
-    .post(`/api/groups/${groupId}/join`)
-    .set('Authorization', user.auth);
-  if (response.status !== 200 && response.status !== 201) {
-    throw new Error(`join failed: ${response.status} ${JSON.stringify(response.body)}`);
-  }
-}
+import { emitWithAck, waitForEvent, type TestSocket } from './ws-client';
 
 /** A round trip on the socket: every event the server emitted before it has arrived once this resolves. */
 export async function flush(socket: TestSocket): Promise<void> {
