@@ -1,14 +1,17 @@
-import { Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import type { RootConfig } from '../config/configuration';
 import { runMigrationsLocked } from './migrate';
-import { boundPoolWaiters } from './pool-admission';
+import { boundPoolWaiters, guardCheckedOutClients } from './pool-admission';
 import { buildDataSourceOptions } from './typeorm-options';
 
-/** Puts the configured bound on the app pool's waiters (see boundPoolWaiters). */
+/**
+ * Puts the configured bound on the app pool's waiters (see boundPoolWaiters) and an error listener
+ * on every connection it hands out (see guardCheckedOutClients).
+ */
 @Injectable()
 class PoolAdmission implements OnApplicationBootstrap {
   constructor(
@@ -20,6 +23,10 @@ class PoolAdmission implements OnApplicationBootstrap {
     const pool = (this.dataSource.driver as unknown as { master?: Pool }).master;
     if (pool) {
       boundPoolWaiters(pool, this.config.get('database.poolMaxWaiters', { infer: true }));
+      const logger = new Logger('DatabasePool');
+      guardCheckedOutClients(pool, (error) =>
+        logger.warn(`A connection in use was closed by the server: ${error.message}`),
+      );
     }
   }
 }

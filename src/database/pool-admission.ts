@@ -30,3 +30,20 @@ export function boundPoolWaiters(pool: Pool, maxWaiters: number): void {
   };
   pool.connect = patched as Pool['connect'];
 }
+
+/**
+ * node-postgres drops its own error listener from a client while it is checked out, and TypeORM adds
+ * none, so a connection the server terminates between two statements (a restart, a failover,
+ * `pg_terminate_backend`) would emit an unhandled 'error' and crash the process. Every client the
+ * pool hands out gets a listener for its lifetime; the failure then reaches the next query on that
+ * client, which fails (503 UNAVAILABLE) and releases it to be discarded.
+ */
+export function guardCheckedOutClients(pool: Pool, onError: (error: Error) => void): void {
+  const guarded = new WeakSet<PoolClient>();
+  pool.on('acquire', (client: PoolClient) => {
+    if (!guarded.has(client)) {
+      guarded.add(client);
+      client.on('error', onError);
+    }
+  });
+}
