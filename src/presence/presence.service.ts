@@ -8,7 +8,8 @@ import {
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { PresenceStatus } from '../../libs/contracts/src';
 import { announceOffline } from './offline-announcer';
-import { PRESENCE_EVENTS, type PresenceChangedEvent } from './presence.events';
+import type { PresenceChangedEvent } from './presence.events';
+import { PresencePublisher } from './presence-publisher';
 import { PRESENCE_STORE, type PresenceStore } from './presence.store';
 
 export interface LivePresence {
@@ -32,11 +33,15 @@ export class PresenceService implements BeforeApplicationShutdown, OnModuleDestr
   /** Tests shorten it; everything else uses the default. */
   graceMs = DEFAULT_PRESENCE_GRACE_MS;
   private shuttingDown = false;
+  /** Online/away changes go out through a bounded, per-user coalescing queue (reconnect storms). */
+  readonly publisher: PresencePublisher;
 
   constructor(
     @Inject(PRESENCE_STORE) private readonly store: PresenceStore,
     private readonly events: EventEmitter2,
-  ) {}
+  ) {
+    this.publisher = new PresencePublisher(events, this.logger);
+  }
 
   /** Live state of each user; users this service does not know are offline with lastSeen from the database. */
   async getPresence(userIds: readonly string[]): Promise<Map<string, LivePresence>> {
@@ -120,6 +125,7 @@ export class PresenceService implements BeforeApplicationShutdown, OnModuleDestr
       this.logger.warn(`Could not record ${userId} going offline: ${String(error)}`);
       return;
     }
+    this.publisher.drop(userId);
     // While shutting down alone nobody is left to tell: only lastSeen is written.
     await announceOffline(
       { events: this.events, store: this.store, logger: this.logger, tell: !this.shuttingDown },
@@ -139,6 +145,6 @@ export class PresenceService implements BeforeApplicationShutdown, OnModuleDestr
     if (this.shuttingDown) {
       return;
     }
-    this.events.emit(PRESENCE_EVENTS.changed, event);
+    this.publisher.publish(event);
   }
 }
