@@ -6,6 +6,7 @@ import {
   ConversationQueriesService,
   type PendingConversation,
 } from '../messaging/conversation-queries.service';
+import { CatchUpRepository } from './catch-up.repository';
 import type { RealtimeConnection } from './realtime.types';
 
 /** Messages pushed per conversation on connect; the rest is paged by the client with `sync`. */
@@ -45,6 +46,7 @@ export class CatchUpService {
 
   constructor(
     private readonly queries: ConversationQueriesService,
+    private readonly repository: CatchUpRepository,
     private readonly metrics: MetricsService,
   ) {}
 
@@ -94,14 +96,16 @@ export class CatchUpService {
     }
   }
 
-  /** Catch-up reads run so far, one per user per batch (tests count them). */
+  /** Per-user catch-up reads run so far, only for users with something pending (tests count them). */
   get readsStarted(): number {
     return this.readCount;
   }
 
+  /** One query finds who has anything pending; only those get their own read. */
   private async readMany(userIds: readonly string[]): Promise<Map<string, PendingRead>> {
+    const withPending = [...(await this.repository.usersWithPending(userIds))];
     const reads = await Promise.all(
-      userIds.map((userId) =>
+      withPending.map((userId) =>
         this.gate.run(async (): Promise<PendingRead> => {
           this.readCount += 1;
           try {
@@ -112,6 +116,6 @@ export class CatchUpService {
         }),
       ),
     );
-    return new Map(userIds.map((userId, index) => [userId, reads[index] as PendingRead]));
+    return new Map(withPending.map((userId, index) => [userId, reads[index] as PendingRead]));
   }
 }
