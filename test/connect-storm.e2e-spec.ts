@@ -7,7 +7,13 @@ import { SessionService } from '../src/auth/session.service';
 import { TokenService } from '../src/auth/token.service';
 import { PresenceService } from '../src/presence/presence.service';
 import { CatchUpService } from '../src/realtime/catch-up.service';
-import { caughtUp, closeAll, connectRecording, sendHttp, type RecordingSocket } from './realtime-helpers';
+import {
+  caughtUp,
+  closeAll,
+  connectRecording,
+  sendHttp,
+  type RecordingSocket,
+} from './realtime-helpers';
 import { registerUser, type RegisteredUser } from './utils/factories';
 import { until } from './utils/instances';
 import { createTestApp, type TestApp } from './utils/test-app';
@@ -65,7 +71,10 @@ describe('Reconnect storm', () => {
     [revoked] = await seed(1, new Date());
     // Each user has one message waiting: the storm's catch-up must bring it to every device.
     for (const user of users) {
-      pending.set(user.id, await sendHttp(a, sender, { recipientID: user.id, content: 'while away' }));
+      pending.set(
+        user.id,
+        await sendHttp(a, sender, { recipientID: user.id, content: 'while away' }),
+      );
     }
   });
 
@@ -77,7 +86,10 @@ describe('Reconnect storm', () => {
   it('should connect every socket of a 300-socket burst with its catch-up and presence, and refuse the revoked and bad tokens mixed into it', async () => {
     const sessionQueriesBefore = a.app.get(SessionService).activeCheckQueries;
     const catchUpReadsBefore = a.app.get(CatchUpService).readsStarted;
-    const watcher = await connectRecording(a.baseUrl, sender.accessToken, ['presence', 'caught_up']);
+    const watcher = await connectRecording(a.baseUrl, sender.accessToken, [
+      'presence',
+      'caught_up',
+    ]);
     sockets.push(watcher);
 
     const good = users.flatMap((user) => Array.from({ length: DEVICES }, () => user));
@@ -111,14 +123,18 @@ describe('Reconnect storm', () => {
     // Presence: all online, and the sender (their only peer) was told of each one.
     const presence = await a.app.get(PresenceService).getPresence(users.map((user) => user.id));
     expect([...presence.values()].every((p) => p.status === 'online')).toBe(true);
-    await until('the sender to hear every user come online', () => {
-      const online = new Set(
-        (watcher.events.presence as { userID: string; status: string }[])
-          .filter((p) => p.status === 'online')
-          .map((p) => p.userID),
-      );
-      return users.every((user) => online.has(user.id)) ? true : undefined;
-    }, 10_000);
+    await until(
+      'the sender to hear every user come online',
+      () => {
+        const online = new Set(
+          (watcher.events.presence as { userID: string; status: string }[])
+            .filter((p) => p.status === 'online')
+            .map((p) => p.userID),
+        );
+        return users.every((user) => online.has(user.id)) ? true : undefined;
+      },
+      10_000,
+    );
 
     // Counters, not timings: sessions are checked in batches (never once per socket), and
     // catch-up reads once per user with something pending at most, not once per device.

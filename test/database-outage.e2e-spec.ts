@@ -183,7 +183,9 @@ describe('PostgreSQL outage under load', { skip: !canRun && 'no initdb/pg_ctl' }
       expect(Date.now() - restarted).toBeLessThan(5_000);
       await b.app.http().get('/api/users/me').set('Authorization', alice.auth).expect(200);
       // The same batch connects once the database is back.
-      const back = await Promise.all(batch.map((user) => connectSocket(b.baseUrl, user.accessToken)));
+      const back = await Promise.all(
+        batch.map((user) => connectSocket(b.baseUrl, user.accessToken)),
+      );
       closeAll(...back);
       await load;
     } finally {

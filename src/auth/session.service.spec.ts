@@ -49,7 +49,10 @@ describe('SessionService.isActive', () => {
       code: 'ECONNREFUSED',
     });
     const { sessions, queries } = service([], down);
-    const results = await Promise.allSettled([sessions.isActive(good.id), sessions.isActive(revoked.id)]);
+    const results = await Promise.allSettled([
+      sessions.isActive(good.id),
+      sessions.isActive(revoked.id),
+    ]);
     expect(queries.length).toBe(1);
     for (const result of results) {
       expect(result.status).toBe('rejected');

@@ -116,6 +116,6 @@ export class CatchUpService {
         }),
       ),
     );
-    return new Map(withPending.map((userId, index) => [userId, reads[index] as PendingRead]));
+    return new Map(withPending.map((userId, index) => [userId, reads[index]]));
   }
 }
