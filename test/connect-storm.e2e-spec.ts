@@ -140,7 +140,9 @@ describe('Reconnect storm', () => {
     // catch-up reads once per user with something pending at most, not once per device.
     const sessionQueries = a.app.get(SessionService).activeCheckQueries - sessionQueriesBefore;
     expect(sessionQueries).toBeGreaterThan(0);
-    expect(sessionQueries).toBeLessThanOrEqual(USERS + 1);
+    // At most one per session (the refused one is not cached, so once per socket of it); twice that
+    // if the 5 s cache expired on a slow machine; one per socket would be 303.
+    expect(sessionQueries).toBeLessThanOrEqual(2 * (USERS + 2));
     const catchUpReads = a.app.get(CatchUpService).readsStarted - catchUpReadsBefore;
     expect(catchUpReads).toBeLessThan(good.length);
   });
