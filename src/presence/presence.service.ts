@@ -7,9 +7,10 @@ import {
 } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { PresenceStatus } from '../../libs/contracts/src';
+import { Semaphore } from '../common/concurrency/semaphore';
 import { announceOffline } from './offline-announcer';
 import type { PresenceChangedEvent } from './presence.events';
-import { PresencePublisher } from './presence-publisher';
+import { PRESENCE_FANOUT_CONCURRENCY, PresencePublisher } from './presence-publisher';
 import { PRESENCE_STORE, type PresenceStore } from './presence.store';
 
 export interface LivePresence {
@@ -35,6 +36,13 @@ export class PresenceService implements BeforeApplicationShutdown, OnModuleDestr
   private shuttingDown = false;
   /** Online/away changes go out through a bounded, per-user coalescing queue (reconnect storms). */
   readonly publisher: PresencePublisher;
+  /**
+   * Users going offline are recorded a few at a time: when every socket drops at once (a restart of
+   * a proxy, a network blip) their grace timers all fire together, and thousands of lastSeen writes
+   * and fan-outs at once would fill the pool the reconnecting sockets' session checks need. A user
+   * who came back while waiting is skipped by markOffline.
+   */
+  private readonly offlineGate = new Semaphore(PRESENCE_FANOUT_CONCURRENCY);
 
   constructor(
     @Inject(PRESENCE_STORE) private readonly store: PresenceStore,
@@ -81,7 +89,7 @@ export class PresenceService implements BeforeApplicationShutdown, OnModuleDestr
     this.cancelOfflineTimer(userId);
     const timer = setTimeout(() => {
       this.offlineTimers.delete(userId);
-      void this.goOffline(userId);
+      void this.offlineGate.run(() => this.goOffline(userId));
     }, this.graceMs);
     timer.unref();
     this.offlineTimers.set(userId, timer);
@@ -105,7 +113,7 @@ export class PresenceService implements BeforeApplicationShutdown, OnModuleDestr
     for (const userId of pending) {
       this.cancelOfflineTimer(userId);
     }
-    await Promise.all(pending.map((userId) => this.goOffline(userId)));
+    await Promise.all(pending.map((userId) => this.offlineGate.run(() => this.goOffline(userId))));
   }
 
   onModuleDestroy(): void {
