@@ -34,9 +34,10 @@ const SCENARIOS = {
   group: require('./scenarios/group'),
   knee: require('./scenarios/knee'),
   http: require('./scenarios/http'),
-  // opt-in (--scenarios cold,overload): not part of the default full run
+  // opt-in (--scenarios cold,overload,storm): not part of the default full run
   cold: require('./scenarios/cold'),
   overload: require('./scenarios/overload'),
+  storm: require('./scenarios/storm'),
 };
 const { ownUsersNeeded } = require('./scenarios/own-users');
 
@@ -100,6 +101,9 @@ function usersNeeded(opts) {
   }
   if (s.includes('http')) {
     n.push(2 * opts.historyPairs);
+  }
+  if (s.includes('storm')) {
+    n.push(SCENARIOS.storm.stormUsersNeeded(opts));
   }
   return Math.max(...n) + ownUsersNeeded(opts);
 }

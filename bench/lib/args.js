@@ -7,7 +7,7 @@ const os = require('node:os');
 
 const SCENARIOS = ['connections', 'dm', 'group', 'knee', 'http'];
 /** Opt-in robustness runs (issue 12): named with --scenarios, never part of the default run. */
-const OPTIONAL_SCENARIOS = ['cold', 'overload'];
+const OPTIONAL_SCENARIOS = ['cold', 'overload', 'storm'];
 
 const DEFAULTS = {
   target: 'both', // both | ours | relay
@@ -47,6 +47,11 @@ const DEFAULTS = {
   overloadPairs: 200,
   overloadRate: 5000,
   overloadDurationMs: 10000,
+  // storm (opt-in): N sockets drop and reconnect at once while dm pairs send
+  stormConnections: 5000,
+  stormPairs: 50,
+  stormDmRate: 500,
+  stormDurationMs: 10000,
   // http
   loginConnections: 16,
   loginDurationS: 10,
@@ -113,6 +118,10 @@ const QUICK = {
   overloadPairs: 10,
   overloadRate: 1000,
   overloadDurationMs: 2000,
+  stormConnections: 200,
+  stormPairs: 10,
+  stormDmRate: 200,
+  stormDurationMs: 2000,
   drainMs: 3000,
   settleMs: 300,
   connectTimeoutMs: 10000,
@@ -142,6 +151,10 @@ const FLAGS = {
   'overload-pairs': ['overloadPairs', 'int'],
   'overload-rate': ['overloadRate', 'num'],
   'overload-duration-s': ['overloadDurationMs', 'num', 1000],
+  'storm-connections': ['stormConnections', 'int'],
+  'storm-pairs': ['stormPairs', 'int'],
+  'storm-dm-rate': ['stormDmRate', 'num'],
+  'storm-duration-s': ['stormDurationMs', 'num', 1000],
   'group-members': ['groupMembers', 'int'],
   'group-senders': ['groupSenders', 'int'],
   'group-rate': ['groupRate', 'num'],
@@ -286,6 +299,8 @@ Load:
   --dm-pairs N            (100)  --dm-rate MSG/S (2000)  --dm-duration-s S (20)  --dm-warmup-s S (3)
   --cold-pairs N (100) --cold-rate MSG/S (2000) --cold-duration-s S (10)      opt-in scenario cold
   --overload-pairs N (200) --overload-rate MSG/S (5000) --overload-duration-s S (10)  opt-in overload
+  --storm-connections N (5000) --storm-pairs N (50) --storm-dm-rate MSG/S (500) --storm-duration-s S (10)
+                          opt-in storm: N sockets drop and all reconnect at once under dm load
   --group-members N       (200)  --group-senders N (4)   --group-rate MSG/S (252)  --group-duration-s S (15)
   --knee-steps a,b,...    offered DM rates (500,...,20000)  --knee-step-s S (5)  --knee-p99-ms MS (100)
   --knee-retries N        tries more for a failing step before it counts as the knee (1)

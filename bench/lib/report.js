@@ -97,6 +97,15 @@ function summaryRows(result) {
     add('connections', 'connects per second', 'connections.connectsPerSec');
     add('connections', 'connect latency p99 (ms)', 'connections.connectLatencyMs.p99');
   }
+  if (o.scenarios.includes('storm')) {
+    const at = `storm: ${fmt(o.stormConnections)} reconnect @ dm ${fmt(o.stormDmRate)}/s`;
+    add(at, 'reconnects per second', 'storm.reconnectsPerSec', { op: '>=', value: 1500 });
+    add(at, 'reconnect latency p99 (ms)', 'storm.reconnectLatencyMs.p99');
+    add(at, 'server RSS per socket (KiB)', 'storm.rssPerSocketKiB', { op: '<=', value: 12 });
+    add(at, 'dm delivered % during the storm', 'storm.dmDuringStorm.deliveredPct', { op: '>=', value: 100, unit: ' %' });
+    add(at, 'dm send → receive p50 (ms)', 'storm.dmDuringStorm.sendToReceiveMs.p50');
+    add(at, 'dm send → receive p99 (ms)', 'storm.dmDuringStorm.sendToReceiveMs.p99');
+  }
   if (o.scenarios.includes('dm')) {
     const at = `dm @ ${fmt(o.dmRate)}/s`;
     add(at, 'delivered %', 'dm.deliveredPct', { op: '>=', value: 100, unit: ' %' });

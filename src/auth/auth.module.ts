@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { JwtModule } from '@nestjs/jwt';
@@ -12,6 +13,7 @@ import { SessionEntity } from './entities/session.entity';
 import { JwtStrategy } from './jwt.strategy';
 import { PasswordHasher } from './password-hasher.service';
 import { SessionService } from './session.service';
+import { SessionsRepository } from './sessions.repository';
 import { TokenService } from './token.service';
 
 @Module({
@@ -25,8 +27,10 @@ import { TokenService } from './token.service';
         if (!secret) {
           throw new Error('JWT_SECRET is not set (src/main.ts generates one outside production)');
         }
+        // A KeyObject, made once: given a string, jsonwebtoken first tries (and fails) to parse it as
+        // a PEM public key on every verify, which was the costliest step of a connect.
         return {
-          secret,
+          secret: createSecretKey(Buffer.from(secret, 'utf8')),
           signOptions: { algorithm: 'HS256' },
           verifyOptions: { algorithms: ['HS256'] },
         };
@@ -38,6 +42,7 @@ import { TokenService } from './token.service';
   providers: [
     AuthService,
     SessionService,
+    SessionsRepository,
     TokenService,
     PasswordHasher,
     JwtStrategy,

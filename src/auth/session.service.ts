@@ -2,21 +2,21 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { InjectRepository } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
-import { IsNull, Repository } from 'typeorm';
-import { SingleFlight } from '../common/concurrency/single-flight';
+import { TickBatcher } from '../common/concurrency/tick-batcher';
 import { AppError } from '../common/errors/app-error';
 import { isDependencyUnavailable } from '../common/errors/dependency-error';
 import { isUuid } from '../common/validation/uuid';
 import type { RootConfig } from '../config/configuration';
-import { SessionEntity } from './entities/session.entity';
 import { AUTH_EVENTS, type SessionRevokedEvent } from './auth.events';
+import { SessionsRepository, type SessionActivity } from './sessions.repository';
 
 /** How long a "this session is active" answer is reused before asking the database again. */
 const ACTIVE_CACHE_MS = 5_000;
 /** Sessions remembered as active; the least recently used go first. */
 const ACTIVE_CACHE_MAX = 100_000;
+/** Sessions checked by one query at most (a reconnect storm sends thousands in a few ticks). */
+const ACTIVE_CHECK_BATCH = 500;
 
 function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
@@ -43,12 +43,20 @@ export class SessionService {
     ttl: ACTIVE_CACHE_MS,
     ttlAutopurge: false,
   });
-  private readonly activeChecks = new SingleFlight<string, boolean>();
+  /**
+   * Session checks of one event-loop turn share one `id = ANY($1)` query, and a session already being
+   * checked shares that check (single-flight), until a revocation makes it start afresh.
+   */
+  private readonly activeChecks = new TickBatcher<string, boolean>((ids) => this.checkActive(ids), {
+    maxBatch: ACTIVE_CHECK_BATCH,
+    fallback: false,
+    joinInFlight: true,
+  });
   /** Bumped by every revocation: a check that overlapped one does not cache its answer. */
   private revocations = 0;
 
   constructor(
-    @InjectRepository(SessionEntity) private readonly sessions: Repository<SessionEntity>,
+    private readonly sessions: SessionsRepository,
     private readonly events: EventEmitter2,
     config: ConfigService<RootConfig, true>,
   ) {
@@ -63,11 +71,7 @@ export class SessionService {
       id: sessionId,
       userId,
       tokenHash: hashSecret(secret),
-      previousTokenHash: null,
       expiresAt: new Date(Date.now() + this.refreshTtlSeconds * 1000),
-      revokedAt: null,
-      revokedReason: null,
-      rotatedAt: null,
     });
     this.activeCache.set(sessionId, true);
     return { sessionId, refreshToken: `${sessionId}.${secret}` };
@@ -82,7 +86,7 @@ export class SessionService {
     if (rest.length > 0 || !sessionId || !secret || !isUuid(sessionId)) {
       throw invalid;
     }
-    const session = await this.sessions.findOne({ where: { id: sessionId } });
+    const session = await this.sessions.findById(sessionId);
     if (!session || session.revokedAt || session.expiresAt.getTime() <= Date.now()) {
       throw invalid;
     }
@@ -94,11 +98,7 @@ export class SessionService {
       throw invalid;
     }
     const nextSecret = randomBytes(32).toString('base64url');
-    const result = await this.sessions.update(
-      { id: session.id, tokenHash: presented, revokedAt: IsNull() },
-      { tokenHash: hashSecret(nextSecret), previousTokenHash: presented, rotatedAt: new Date() },
-    );
-    if (!result.affected) {
+    if (!(await this.sessions.rotate(session.id, presented, hashSecret(nextSecret)))) {
       // Another refresh with the same token won the race: this one is a replay.
       await this.revoke(session.id, session.userId, 'refresh_token_reuse');
       throw invalid;
@@ -111,51 +111,57 @@ export class SessionService {
   }
 
   async revoke(sessionId: string, userId: string, reason: string): Promise<void> {
-    await this.sessions.update(
-      { id: sessionId, revokedAt: IsNull() },
-      { revokedAt: new Date(), revokedReason: reason },
-    );
+    await this.sessions.revoke(sessionId, reason);
     this.revocations += 1;
     this.activeCache.delete(sessionId);
+    this.activeChecks.forget(sessionId);
     const event: SessionRevokedEvent = { sessionId, userId, reason };
     this.events.emit(AUTH_EVENTS.sessionRevoked, event);
   }
 
   /**
    * True when the session exists, is not revoked and has not expired. Answers are reused for a few
-   * seconds and concurrent checks of one session share one query. Throws UNAVAILABLE (never a
-   * "false") when the database cannot be asked: "could not check" is not "bad token".
+   * seconds; checks asked in the same event-loop turn share one query, and concurrent checks of one
+   * session share one answer. Throws UNAVAILABLE (never a "false") when the database cannot be
+   * asked: "could not check" is not "bad token".
    */
   async isActive(sessionId: string): Promise<boolean> {
-    if (this.activeCache.get(sessionId)) {
-      return true;
-    }
     if (!isUuid(sessionId)) {
       return false;
     }
-    return this.activeChecks.run(sessionId, () => this.checkActive(sessionId));
+    // The database answers in lower case; tokens we issue carry lower case already.
+    const id = sessionId.toLowerCase();
+    return this.activeCache.get(id) ?? this.activeChecks.get(id);
   }
 
-  private async checkActive(sessionId: string): Promise<boolean> {
+  /** Session queries run so far (tests count them: a burst of connects must cost a few). */
+  get activeCheckQueries(): number {
+    return this.activeChecks.loads;
+  }
+
+  private async checkActive(sessionIds: readonly string[]): Promise<Map<string, boolean>> {
     const revocationsBefore = this.revocations;
-    let session: Pick<SessionEntity, 'id' | 'revokedAt' | 'expiresAt'> | null;
+    let found: Map<string, SessionActivity>;
     try {
-      session = await this.sessions.findOne({
-        where: { id: sessionId },
-        select: { id: true, revokedAt: true, expiresAt: true },
-      });
+      found = await this.sessions.activity(sessionIds);
     } catch (error) {
       if (isDependencyUnavailable(error)) {
         throw AppError.unavailable('The session could not be checked, try again shortly', 2);
       }
       throw error;
     }
-    const active = !!session && !session.revokedAt && session.expiresAt.getTime() > Date.now();
-    if (active && revocationsBefore === this.revocations) {
-      this.activeCache.set(sessionId, true);
-    } else {
-      this.activeCache.delete(sessionId);
+    const now = Date.now();
+    const answers = new Map<string, boolean>();
+    for (const sessionId of sessionIds) {
+      const session = found.get(sessionId);
+      const active = !!session && !session.revokedAt && session.expiresAt.getTime() > now;
+      if (active && revocationsBefore === this.revocations) {
+        this.activeCache.set(sessionId, true);
+      } else {
+        this.activeCache.delete(sessionId);
+      }
+      answers.set(sessionId, active);
     }
-    return active;
+    return answers;
   }
 }

@@ -7,8 +7,10 @@ import {
 } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { PresenceStatus } from '../../libs/contracts/src';
+import { Semaphore } from '../common/concurrency/semaphore';
 import { announceOffline } from './offline-announcer';
-import { PRESENCE_EVENTS, type PresenceChangedEvent } from './presence.events';
+import type { PresenceChangedEvent } from './presence.events';
+import { PRESENCE_FANOUT_CONCURRENCY, PresencePublisher } from './presence-publisher';
 import { PRESENCE_STORE, type PresenceStore } from './presence.store';
 
 export interface LivePresence {
@@ -32,11 +34,22 @@ export class PresenceService implements BeforeApplicationShutdown, OnModuleDestr
   /** Tests shorten it; everything else uses the default. */
   graceMs = DEFAULT_PRESENCE_GRACE_MS;
   private shuttingDown = false;
+  /** Online/away changes go out through a bounded, per-user coalescing queue (reconnect storms). */
+  readonly publisher: PresencePublisher;
+  /**
+   * Users going offline are recorded a few at a time: when every socket drops at once (a restart of
+   * a proxy, a network blip) their grace timers all fire together, and thousands of lastSeen writes
+   * and fan-outs at once would fill the pool the reconnecting sockets' session checks need. A user
+   * who came back while waiting is skipped by markOffline.
+   */
+  private readonly offlineGate = new Semaphore(PRESENCE_FANOUT_CONCURRENCY);
 
   constructor(
     @Inject(PRESENCE_STORE) private readonly store: PresenceStore,
     private readonly events: EventEmitter2,
-  ) {}
+  ) {
+    this.publisher = new PresencePublisher(events, this.logger);
+  }
 
   /** Live state of each user; users this service does not know are offline with lastSeen from the database. */
   async getPresence(userIds: readonly string[]): Promise<Map<string, LivePresence>> {
@@ -76,7 +89,7 @@ export class PresenceService implements BeforeApplicationShutdown, OnModuleDestr
     this.cancelOfflineTimer(userId);
     const timer = setTimeout(() => {
       this.offlineTimers.delete(userId);
-      void this.goOffline(userId);
+      void this.offlineGate.run(() => this.goOffline(userId));
     }, this.graceMs);
     timer.unref();
     this.offlineTimers.set(userId, timer);
@@ -100,7 +113,7 @@ export class PresenceService implements BeforeApplicationShutdown, OnModuleDestr
     for (const userId of pending) {
       this.cancelOfflineTimer(userId);
     }
-    await Promise.all(pending.map((userId) => this.goOffline(userId)));
+    await Promise.all(pending.map((userId) => this.offlineGate.run(() => this.goOffline(userId))));
   }
 
   onModuleDestroy(): void {
@@ -120,6 +133,7 @@ export class PresenceService implements BeforeApplicationShutdown, OnModuleDestr
       this.logger.warn(`Could not record ${userId} going offline: ${String(error)}`);
       return;
     }
+    this.publisher.drop(userId);
     // While shutting down alone nobody is left to tell: only lastSeen is written.
     await announceOffline(
       { events: this.events, store: this.store, logger: this.logger, tell: !this.shuttingDown },
@@ -139,6 +153,6 @@ export class PresenceService implements BeforeApplicationShutdown, OnModuleDestr
     if (this.shuttingDown) {
       return;
     }
-    this.events.emit(PRESENCE_EVENTS.changed, event);
+    this.publisher.publish(event);
   }
 }

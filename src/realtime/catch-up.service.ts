@@ -1,7 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Semaphore } from '../common/concurrency/semaphore';
+import { TickBatcher } from '../common/concurrency/tick-batcher';
 import { MetricsService } from '../metrics/metrics.service';
-import { ConversationQueriesService } from '../messaging/conversation-queries.service';
+import {
+  ConversationQueriesService,
+  type PendingConversation,
+} from '../messaging/conversation-queries.service';
+import { CatchUpRepository } from './catch-up.repository';
 import type { RealtimeConnection } from './realtime.types';
 
 /** Messages pushed per conversation on connect; the rest is paged by the client with `sync`. */
@@ -9,6 +14,12 @@ export const CATCH_UP_PAGE = 100;
 
 /** Catch-up queries in flight at once, so a reconnect storm after a deploy queues instead of swamping the pool. */
 const CATCH_UP_CONCURRENCY = 8;
+
+/** Users whose catch-up one batch reads at most. */
+const CATCH_UP_BATCH = 500;
+
+/** One user's catch-up read, or why it failed (a failure is that user's only). */
+type PendingRead = { pending: PendingConversation[] } | { error: unknown };
 
 /**
  * Offline catch-up: on connect, every message above the user's delivery marker, in seq order per
@@ -21,20 +32,35 @@ const CATCH_UP_CONCURRENCY = 8;
 export class CatchUpService {
   private readonly logger = new Logger('CatchUp');
   private readonly gate = new Semaphore(CATCH_UP_CONCURRENCY);
+  private readCount = 0;
+  /**
+   * The connections of one user that connect in the same event-loop turn (a reconnect storm: every
+   * device at once) share one read. Never a read that already started: it may predate a
+   * connection's joining its rooms, and what was committed in between would reach it by neither path.
+   */
+  private readonly reads = new TickBatcher<string, PendingRead>((ids) => this.readMany(ids), {
+    maxBatch: CATCH_UP_BATCH,
+    fallback: { pending: [] },
+    joinInFlight: false,
+  });
 
   constructor(
     private readonly queries: ConversationQueriesService,
+    private readonly repository: CatchUpRepository,
     private readonly metrics: MetricsService,
   ) {}
 
   async deliverPending(socket: RealtimeConnection): Promise<void> {
     const { userId } = socket;
     try {
-      const pending = await this.gate.run(() =>
-        socket.connected
-          ? this.queries.pendingDeliveries(userId, CATCH_UP_PAGE)
-          : Promise.resolve([]),
-      );
+      if (!socket.connected) {
+        return;
+      }
+      const read = await this.reads.get(userId);
+      if ('error' in read) {
+        throw read.error;
+      }
+      const { pending } = read;
       let delivered = 0;
       let syncRequired = 0;
       for (const conversation of pending) {
@@ -68,5 +94,28 @@ export class CatchUpService {
         });
       }
     }
+  }
+
+  /** Per-user catch-up reads run so far, only for users with something pending (tests count them). */
+  get readsStarted(): number {
+    return this.readCount;
+  }
+
+  /** One query finds who has anything pending; only those get their own read. */
+  private async readMany(userIds: readonly string[]): Promise<Map<string, PendingRead>> {
+    const withPending = [...(await this.repository.usersWithPending(userIds))];
+    const reads = await Promise.all(
+      withPending.map((userId) =>
+        this.gate.run(async (): Promise<PendingRead> => {
+          this.readCount += 1;
+          try {
+            return { pending: await this.queries.pendingDeliveries(userId, CATCH_UP_PAGE) };
+          } catch (error) {
+            return { error };
+          }
+        }),
+      ),
+    );
+    return new Map(withPending.map((userId, index) => [userId, reads[index]]));
   }
 }

@@ -44,5 +44,7 @@ export class SocketAuthMiddleware {
     const fromAuth = typeof auth?.token === 'string' ? auth.token : undefined;
     const token = (fromAuth ?? handshakeInfoOf(socket.conn).queryToken)?.replace(/^Bearer\s+/i, '');
     socket.data.user = await this.tokens.verifyAccessToken(token);
+    // The token is not needed again (socket.data.user is the identity): not kept per socket.
+    socket.handshake.auth = {};
   }
 }

@@ -110,6 +110,8 @@ export class SocketIoGateway
       await socket.join([userRoom(userId), sessionRoom(sessionId)]);
       socket.emit('connected', { userID: userId, timestamp: new Date().toISOString() });
       await registered;
+      // Registered: a disconnect from now on needs nothing to wait for (no promise kept per socket).
+      this.registered.delete(socket);
       await this.catchUp.deliverPending(connectionOf(socket));
     } catch (error) {
       this.logger.error(`Connection setup for ${userId} failed: ${String(error)}`);
