@@ -72,7 +72,7 @@ const topFolder = (path: string): string => path.split('/')[0];
  * SQL lives in `*.repository.ts` files only. Folders not yet moved to repositories are listed here;
  * delete a folder's line once its SQL is in repositories, and the check covers it.
  */
-const SQL_OUTSIDE_REPOSITORIES_PENDING = ['auth'];
+const SQL_OUTSIDE_REPOSITORIES_PENDING: string[] = [];
 /** Files that must run SQL themselves, with the reason. */
 const SQL_OUTSIDE_REPOSITORIES_ALLOWED: Record<string, string> = {
   'database/migrations/': 'migrations are SQL by nature',

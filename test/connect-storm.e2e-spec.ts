@@ -7,13 +7,8 @@ import { SessionService } from '../src/auth/session.service';
 import { TokenService } from '../src/auth/token.service';
 import { PresenceService } from '../src/presence/presence.service';
 import { CatchUpService } from '../src/realtime/catch-up.service';
-import {
-  caughtUp,
-  closeAll,
-  connectRecording,
-  sendHttp,
-  type RecordingSocket,
-} from './realtime-helpers';
+import { sendHttp } from './utils/api';
+import { caughtUp, closeAll, connectRecording, type RecordingSocket } from './utils/realtime';
 import { registerUser, type RegisteredUser } from './utils/factories';
 import { until } from './utils/instances';
 import { createTestApp, type TestApp } from './utils/test-app';

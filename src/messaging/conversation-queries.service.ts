@@ -108,6 +108,14 @@ export class ConversationQueriesService {
   }
 
   /**
+   * Of a batch of connecting users, those who may have messages to catch up (a superset: delivery
+   * receipts not yet written count as pending here); only they need `pendingDeliveries`.
+   */
+  usersWithPendingDeliveries(userIds: readonly string[]): Promise<Set<string>> {
+    return this.members.usersWithUndelivered(userIds);
+  }
+
+  /**
    * Catch-up on connect: per conversation, the messages above the user's delivery marker (capped at
    * where they left a group), oldest first; past `perConversationLimit`, the newest page.
    */

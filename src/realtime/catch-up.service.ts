@@ -6,7 +6,6 @@ import {
   ConversationQueriesService,
   type PendingConversation,
 } from '../messaging/conversation-queries.service';
-import { CatchUpRepository } from './catch-up.repository';
 import type { RealtimeConnection } from './realtime.types';
 
 /** Messages pushed per conversation on connect; the rest is paged by the client with `sync`. */
@@ -46,7 +45,6 @@ export class CatchUpService {
 
   constructor(
     private readonly queries: ConversationQueriesService,
-    private readonly repository: CatchUpRepository,
     private readonly metrics: MetricsService,
   ) {}
 
@@ -103,7 +101,7 @@ export class CatchUpService {
 
   /** One query finds who has anything pending; only those get their own read. */
   private async readMany(userIds: readonly string[]): Promise<Map<string, PendingRead>> {
-    const withPending = [...(await this.repository.usersWithPending(userIds))];
+    const withPending = [...(await this.queries.usersWithPendingDeliveries(userIds))];
     const reads = await Promise.all(
       withPending.map((userId) =>
         this.gate.run(async (): Promise<PendingRead> => {

@@ -5,7 +5,6 @@ import { GroupsModule } from '../groups/groups.module';
 import { MessageLifecycleModule } from '../messaging/lifecycle/lifecycle.module';
 import { MessagingModule } from '../messaging/messaging.module';
 import { PresenceModule } from '../presence/presence.module';
-import { CatchUpRepository } from './catch-up.repository';
 import { CatchUpService } from './catch-up.service';
 import { ClientCommands } from './client-commands';
 import { RealtimeDelivery } from './delivery';
@@ -18,7 +17,7 @@ import { TypingService } from './typing.service';
 /**
  * The realtime edge: transports (Socket.IO; plain WebSocket), socket authentication, the client
  * command table, delivery of domain events to connections, catch-up and typing. It sits on top of the
- * feature modules and knows no SQL (but for catch-up.repository.ts, see there); no feature module imports it.
+ * feature modules and knows no SQL; no feature module imports it.
  */
 @Module({
   imports: [
@@ -33,7 +32,6 @@ import { TypingService } from './typing.service';
     RealtimeDelivery,
     SocketAuthMiddleware,
     TypingService,
-    CatchUpRepository,
     CatchUpService,
     ClientCommands,
     DeliverySubscriber,

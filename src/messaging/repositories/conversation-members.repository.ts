@@ -223,4 +223,18 @@ export class ConversationMembersRepository {
       upTo: Number(row.up_to),
     }));
   }
+
+  /**
+   * Which of `userIds` have anything above their delivery marker at all: one query for a whole batch
+   * of connecting users (after a restart most of them have nothing pending).
+   */
+  async usersWithUndelivered(userIds: readonly string[]): Promise<Set<string>> {
+    const rows = await this.dataSource.query<{ user_id: string }[]>(
+      `SELECT DISTINCT m.user_id FROM conversation_members m JOIN conversations c ON c.id = m.conversation_id
+        WHERE m.user_id = ANY($1::uuid[])
+          AND LEAST(c.last_seq, COALESCE(m.left_seq, c.last_seq)) > GREATEST(m.last_delivered_seq, m.last_read_seq)`,
+      [userIds],
+    );
+    return new Set(rows.map((row) => row.user_id));
+  }
 }
