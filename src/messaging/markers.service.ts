@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { TickBatcher } from '../common/concurrency/tick-batcher';
 import { AppError } from '../common/errors/app-error';
 import { ConversationAccessService, type ConversationAccess } from './conversation-access.service';
 import { assertUuid } from '../common/validation/uuid';
@@ -7,6 +8,7 @@ import { ConversationCache } from './conversation-cache';
 import { DeliveryMarkerBuffer } from './marker.service';
 import { MESSAGING_EVENTS, type ConversationMarkerEvent } from './messaging.events';
 import { ConversationMembersRepository } from './repositories/conversation-members.repository';
+import { ConversationsRepository } from './repositories/conversations.repository';
 import { MessagesRepository } from './repositories/messages.repository';
 
 /**
@@ -15,6 +17,14 @@ import { MessagesRepository } from './repositories/messages.repository';
  */
 @Injectable()
 export class MarkersService {
+  /**
+   * Newest seqs of conversations whose messages this instance did not write (another instance did):
+   * every receipt for them would otherwise re-check access, one query each; this is one query per
+   * event-loop turn for all of them. Not shared with a read already running: the confirmed message
+   * committed before the client saw it, so only a read started after the receipt is sure to see it.
+   */
+  private readonly lastSeqs: TickBatcher<string, number>;
+
   constructor(
     private readonly members: ConversationMembersRepository,
     private readonly messages: MessagesRepository,
@@ -22,7 +32,19 @@ export class MarkersService {
     private readonly cache: ConversationCache,
     private readonly deliveries: DeliveryMarkerBuffer,
     private readonly events: EventEmitter2,
-  ) {}
+    conversations: ConversationsRepository,
+  ) {
+    this.lastSeqs = new TickBatcher((ids) => conversations.lastSeqs(ids), {
+      maxBatch: 500,
+      fallback: 0,
+      joinInFlight: false,
+    });
+  }
+
+  /** How many batched seq reads ran (for tests: counters, not timings). */
+  get seqReads(): number {
+    return this.lastSeqs.loads;
+  }
   /** Moves the read marker (and with it the delivery marker) forward; never backwards. */
   async markRead(
     userId: string,
@@ -58,9 +80,11 @@ export class MarkersService {
     seq: number,
   ): Promise<{ conversationID: string; seq: number }> {
     let access = this.cache.getAccess(userId, ref);
-    if (!access || (access.active && seq > this.cache.knownSeq(access.conversationId))) {
-      // Unknown, or the client claims more than we know exists: ask the database.
+    if (!access) {
       access = await this.cache.loadAccess(userId, ref, () => this.access.require(userId, ref));
+    } else if (access.active && seq > this.cache.knownSeq(access.conversationId)) {
+      // More than this instance knows exists: written elsewhere, or claimed. Learn the real seq.
+      this.cache.noteSeq(access.conversationId, await this.lastSeqs.get(access.conversationId));
     }
     const visible = access.active
       ? Math.max(access.visibleSeq, this.cache.knownSeq(access.conversationId))

@@ -86,6 +86,15 @@ type ListRow = MessageRow & {
 export class ConversationsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
+  /** The newest seq of each conversation asked (ids not found are left out). */
+  async lastSeqs(conversationIds: readonly string[]): Promise<Map<string, number>> {
+    const rows = await this.dataSource.query<{ id: string; last_seq: string }[]>(
+      'SELECT id, last_seq FROM conversations WHERE id = ANY($1::uuid[])',
+      [conversationIds],
+    );
+    return new Map(rows.map((row) => [row.id, Number(row.last_seq)]));
+  }
+
   /** `ref` is a conversation id, a group id, or the other user of a direct conversation. */
   async findAccess(userId: string, ref: string): Promise<ConversationAccessRecord | null> {
     const rows: AccessRow[] = await this.dataSource.query(

@@ -1,0 +1,54 @@
+import { after, before, describe, it } from 'node:test';
+import { expect } from 'expect';
+import { MarkersService } from '../../src/messaging/markers.service';
+import { MessageSendingService } from '../../src/messaging/message-sending.service';
+import { createServiceApp, type ServiceApp } from '../utils/service-app';
+import { insertUsers } from '../utils/sql-factories';
+
+/**
+ * Delivery receipts on an instance that did not write the messages (the sender is on A, the
+ * recipient's socket on B): B learns each conversation's newest seq in one batched read per
+ * event-loop turn instead of re-checking access for every receipt, and never accepts more than exists.
+ */
+describe('MarkersService across two instances', () => {
+  let a: ServiceApp;
+  let b: ServiceApp;
+
+  before(async () => {
+    a = await createServiceApp();
+    b = await createServiceApp({ databaseUrl: a.databaseUrl });
+  });
+
+  after(async () => {
+    await b?.close();
+    await a?.close();
+  });
+
+  it('should confirm messages written on the other instance, with one seq read per turn for all conversations', async () => {
+    const sending = a.app.get(MessageSendingService);
+    const markers = b.app.get(MarkersService);
+    const senders = await insertUsers(a.db, 5, 'remote-s');
+    const [reader] = await insertUsers(a.db, 1, 'remote-r');
+    const conversations: string[] = [];
+    for (const sender of senders) {
+      const first = await sending.send(sender.id, { recipientID: reader.id, content: 'first' });
+      conversations.push(first.conversationID);
+      // B caches the reader's access with seq 1 as the newest it knows.
+      await markers.markDelivered(reader.id, first.conversationID, 1);
+    }
+    for (const sender of senders) {
+      for (let i = 0; i < 3; i += 1) {
+        await sending.send(sender.id, { recipientID: reader.id, content: `more ${i}` });
+      }
+    }
+    const readsBefore = markers.seqReads;
+    const confirmed = await Promise.all(
+      conversations.map((id) => markers.markDelivered(reader.id, id, 4)),
+    );
+    expect(confirmed.map((c) => c.seq)).toEqual(Array(senders.length).fill(4));
+    expect(markers.seqReads - readsBefore).toBe(1);
+    // A claim beyond what exists is held to the newest message.
+    const claimed = await markers.markDelivered(reader.id, conversations[0], 99);
+    expect(claimed.seq).toBe(4);
+  });
+});
