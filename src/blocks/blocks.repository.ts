@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { In, Repository } from 'typeorm';
 import { UserBlockEntity } from './entities/user-block.entity';
 
 /** The only reader and writer of `user_blocks`. */
@@ -32,6 +32,24 @@ export class BlocksRepository {
       order: { createdAt: 'DESC', blockedId: 'ASC' },
     });
     return rows.map((row) => row.blockedId);
+  }
+
+  /** blockedIds for many blockers in one statement (order within each list not kept). */
+  async blockedIdsOf(blockerIds: readonly string[]): Promise<Map<string, string[]>> {
+    const rows = await this.blocks.find({
+      select: { blockerId: true, blockedId: true },
+      where: { blockerId: In([...blockerIds]) },
+    });
+    const blocked = new Map<string, string[]>();
+    for (const row of rows) {
+      const list = blocked.get(row.blockerId);
+      if (list) {
+        list.push(row.blockedId);
+      } else {
+        blocked.set(row.blockerId, [row.blockedId]);
+      }
+    }
+    return blocked;
   }
 
   /** True while either user blocks the other. */

@@ -9,6 +9,7 @@ function newTestService() {
   const blocked = new Set<string>();
   const pending: (() => void)[] = [];
   let pairQueries = 0;
+  let setQueries = 0;
   const repository = {
     insert: (a: string, b: string) => {
       blocked.add(`${a}>${b}`);
@@ -19,6 +20,17 @@ function newTestService() {
       return Promise.resolve();
     },
     blockedIds: () => Promise.resolve([]),
+    blockedIdsOf: (ids: string[]) => {
+      setQueries += 1;
+      const sets = new Map<string, string[]>();
+      for (const key of blocked) {
+        const [blocker, target] = key.split('>');
+        if (ids.includes(blocker)) {
+          sets.set(blocker, [...(sets.get(blocker) ?? []), target]);
+        }
+      }
+      return Promise.resolve(sets);
+    },
     existsEitherWay: (a: string, b: string) => {
       pairQueries += 1;
       const answer = blocked.has(`${a}>${b}`) || blocked.has(`${b}>${a}`);
@@ -27,7 +39,12 @@ function newTestService() {
   } as unknown as BlocksRepository;
   const users = { findById: (id: string) => Promise.resolve({ id }) } as unknown as UsersService;
   const release = () => pending.splice(0).forEach((resolve) => resolve());
-  return { service: new BlocksService(repository, users), release, queries: () => pairQueries };
+  return {
+    service: new BlocksService(repository, users),
+    release,
+    queries: () => pairQueries,
+    setQueries: () => setQueries,
+  };
 }
 
 describe('BlocksService', () => {
@@ -55,5 +72,14 @@ describe('BlocksService', () => {
     const cached = service.blockedEitherWay('b', 'a');
     expect(await cached).toBe(true);
     expect(queries()).toBe(2);
+  });
+
+  it('should read the blocked sets missed in one turn together, each user getting their own', async () => {
+    const { service, setQueries } = newTestService();
+    await service.block('a', 'x');
+    await service.block('b', 'y');
+    const sets = await Promise.all(['a', 'b', 'c'].map((id) => service.blockedBy(id)));
+    expect(sets.map((set) => [...set])).toEqual([['x'], ['y'], []]);
+    expect(setQueries()).toBe(1);
   });
 });

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { PublicUser } from '../../libs/contracts/src';
 import { SingleFlight } from '../common/concurrency/single-flight';
+import { TickBatcher } from '../common/concurrency/tick-batcher';
 import { AppError } from '../common/errors/app-error';
 import { UsersService } from '../users/users.service';
 import { BlocksRepository } from './blocks.repository';
@@ -32,6 +33,8 @@ export class BlocksService {
   private readonly blockedSets = new Map<string, Expiring<Set<string>>>();
   private readonly pairFills = new SingleFlight<string, boolean>();
   private readonly setFills = new SingleFlight<string, Set<string>>();
+  /** The blocked sets missed in one event-loop turn are read together (presence fan-out of a storm). */
+  private readonly setReads: TickBatcher<string, string[]>;
   /**
    * Bumped by every local change: a fill that started before one neither caches its answer nor is
    * shared with callers that arrive after it (they start their own).
@@ -41,7 +44,13 @@ export class BlocksService {
   constructor(
     private readonly repository: BlocksRepository,
     private readonly users: UsersService,
-  ) {}
+  ) {
+    this.setReads = new TickBatcher((ids) => repository.blockedIdsOf(ids), {
+      maxBatch: 500,
+      fallback: [],
+      joinInFlight: false,
+    });
+  }
 
   /** Blocks `targetId` (idempotent). Yourself is 400, an unknown user 404. */
   async block(callerId: string, targetId: string): Promise<void> {
@@ -76,7 +85,7 @@ export class BlocksService {
     }
     const started = this.changes;
     return this.setFills.run(`${userId}@${started}`, async () => {
-      const value = new Set(await this.repository.blockedIds(userId));
+      const value = new Set(await this.setReads.get(userId));
       if (started === this.changes) {
         this.remember(this.blockedSets, userId, value);
       }

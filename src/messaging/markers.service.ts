@@ -24,6 +24,8 @@ export class MarkersService {
    * committed before the client saw it, so only a read started after the receipt is sure to see it.
    */
   private readonly lastSeqs: TickBatcher<string, number>;
+  /** Peers of users whose presence changed in the same turn, read together (reconnect storms). */
+  private readonly peers: TickBatcher<string, string[]>;
 
   constructor(
     private readonly members: ConversationMembersRepository,
@@ -39,11 +41,21 @@ export class MarkersService {
       fallback: 0,
       joinInFlight: false,
     });
+    this.peers = new TickBatcher((ids) => members.peerIdsOf(ids), {
+      maxBatch: 500,
+      fallback: [],
+      joinInFlight: false,
+    });
   }
 
   /** How many batched seq reads ran (for tests: counters, not timings). */
   get seqReads(): number {
     return this.lastSeqs.loads;
+  }
+
+  /** How many batched peer reads ran (for tests). */
+  get peerReads(): number {
+    return this.peers.loads;
   }
   /** Moves the read marker (and with it the delivery marker) forward; never backwards. */
   async markRead(
@@ -131,7 +143,7 @@ export class MarkersService {
 
   /** Users who share an active conversation with `userId` (the audience of their presence). */
   async peerIds(userId: string): Promise<string[]> {
-    return this.members.peerIds(userId);
+    return this.peers.get(userId);
   }
 
   private async advanceRead(

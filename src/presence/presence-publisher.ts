@@ -2,8 +2,12 @@ import type { Logger } from '@nestjs/common';
 import type { EventEmitter2 } from '@nestjs/event-emitter';
 import { PRESENCE_EVENTS, type PresenceChangedEvent } from './presence.events';
 
-/** Presence fan-outs running at once (each reads the user's peers and blocks from the database). */
-export const PRESENCE_FANOUT_CONCURRENCY = 4;
+/**
+ * Presence fan-outs running at once. Each needs the user's peers and blocks; those of fan-outs that
+ * start in the same event-loop turn are read in one query each (MarkersService.peerIds,
+ * BlocksService.blockedBy), so this bounds the work in flight, not the number of queries.
+ */
+export const PRESENCE_FANOUT_CONCURRENCY = 64;
 
 /**
  * Publishes presence changes with a bounded number of fan-outs in flight, so a reconnect storm

@@ -10,7 +10,7 @@ import type { PresenceStatus } from '../../libs/contracts/src';
 import { Semaphore } from '../common/concurrency/semaphore';
 import { announceOffline } from './offline-announcer';
 import type { PresenceChangedEvent } from './presence.events';
-import { PRESENCE_FANOUT_CONCURRENCY, PresencePublisher } from './presence-publisher';
+import { PresencePublisher } from './presence-publisher';
 import { PRESENCE_STORE, type PresenceStore } from './presence.store';
 
 export interface LivePresence {
@@ -22,11 +22,15 @@ export interface LivePresence {
 /** How long a user stays online after their last socket closes (a quick reconnect does not flap). */
 export const DEFAULT_PRESENCE_GRACE_MS = 3_000;
 
+/** Offline transitions (each a lastSeen write) running at once. */
+const OFFLINE_CONCURRENCY = 4;
+
 /**
  * Live presence: online while any socket of the user is open, `away` when a client says so, offline
  * a grace period after the last socket closes, when `lastSeen` is written to the database. Changes are
  * published as PRESENCE_EVENTS.changed; the realtime layer tells the user's peers.
  */
+
 @Injectable()
 export class PresenceService implements BeforeApplicationShutdown, OnModuleDestroy {
   private readonly logger = new Logger('Presence');
@@ -42,7 +46,11 @@ export class PresenceService implements BeforeApplicationShutdown, OnModuleDestr
    * and fan-outs at once would fill the pool the reconnecting sockets' session checks need. A user
    * who came back while waiting is skipped by markOffline.
    */
-  private readonly offlineGate = new Semaphore(PRESENCE_FANOUT_CONCURRENCY);
+  /**
+   * Users going offline at once (a storm's grace periods end together): each writes its lastSeen, so
+   * few at a time keep the pool free for the connects and sends.
+   */
+  private readonly offlineGate = new Semaphore(OFFLINE_CONCURRENCY);
 
   constructor(
     @Inject(PRESENCE_STORE) private readonly store: PresenceStore,

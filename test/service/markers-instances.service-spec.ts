@@ -51,4 +51,18 @@ describe('MarkersService across two instances', () => {
     const claimed = await markers.markDelivered(reader.id, conversations[0], 99);
     expect(claimed.seq).toBe(4);
   });
+
+  it('should read the peers of users whose presence changes in one turn with one query', async () => {
+    const markers = a.app.get(MarkersService);
+    const sending = a.app.get(MessageSendingService);
+    const [hub, ...spokes] = await insertUsers(a.db, 8, 'peers');
+    for (const spoke of spokes) {
+      await sending.send(spoke.id, { recipientID: hub.id, content: 'hi' });
+    }
+    const readsBefore = markers.peerReads;
+    const peers = await Promise.all([hub, ...spokes].map((user) => markers.peerIds(user.id)));
+    expect(markers.peerReads - readsBefore).toBe(1);
+    expect([...peers[0]].sort()).toEqual(spokes.map((s) => s.id).sort());
+    expect(peers.slice(1)).toEqual(spokes.map(() => [hub.id]));
+  });
 });

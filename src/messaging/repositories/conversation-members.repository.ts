@@ -92,15 +92,27 @@ export class ConversationMembersRepository {
     return rows.map((row) => row.user_id);
   }
 
-  /** Users who share an active conversation with `userId`. */
-  async peerIds(userId: string): Promise<string[]> {
-    const rows: { user_id: string }[] = await this.dataSource.query(
-      `SELECT DISTINCT o.user_id FROM conversation_members me
+  /**
+   * For each of `userIds`, the users who share an active conversation with them, in one statement
+   * (presence fan-outs of a reconnect storm are read together).
+   */
+  async peerIdsOf(userIds: readonly string[]): Promise<Map<string, string[]>> {
+    const rows: { of: string; user_id: string }[] = await this.dataSource.query(
+      `SELECT DISTINCT me.user_id AS of, o.user_id FROM conversation_members me
          JOIN conversation_members o ON o.conversation_id = me.conversation_id AND o.user_id <> me.user_id AND o.left_seq IS NULL
-        WHERE me.user_id = $1 AND me.left_seq IS NULL`,
-      [userId],
+        WHERE me.user_id = ANY($1::uuid[]) AND me.left_seq IS NULL`,
+      [userIds],
     );
-    return rows.map((row) => row.user_id);
+    const peers = new Map<string, string[]>();
+    for (const row of rows) {
+      const list = peers.get(row.of);
+      if (list) {
+        list.push(row.user_id);
+      } else {
+        peers.set(row.of, [row.user_id]);
+      }
+    }
+    return peers;
   }
 
   /** The stored markers of the active participants of these conversations. */
