@@ -3,11 +3,12 @@ import type { EventEmitter2 } from '@nestjs/event-emitter';
 import { PRESENCE_EVENTS, type PresenceChangedEvent } from './presence.events';
 
 /**
- * Presence fan-outs running at once. Each needs the user's peers and blocks; those of fan-outs that
- * start in the same event-loop turn are read in one query each (MarkersService.peerIds,
- * BlocksService.blockedBy), so this bounds the work in flight, not the number of queries.
+ * Presence fan-outs running at once. The peers and blocks of those that start in one event-loop turn
+ * are read with one query each (MarkersService.peerIds, BlocksService.blockedBy). Measured on the
+ * reconnect-storm bench (10,000 sockets): 64 at once lost to 4 (422-430 vs 518 reconnects/s, up to
+ * 899 handshake timeouts): the pushes compete with the handshakes for the one event loop.
  */
-export const PRESENCE_FANOUT_CONCURRENCY = 64;
+export const PRESENCE_FANOUT_CONCURRENCY = 4;
 
 /**
  * Publishes presence changes with a bounded number of fan-outs in flight, so a reconnect storm
