@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { groupBy } from '../common/collections';
 import type { MessageAttachment } from '../../libs/contracts/src';
 
 export interface AttachmentRow {
@@ -141,21 +142,15 @@ export class AttachmentsRepository {
 
   /** Per message id, its attachments in send order. */
   async forMessages(messageIds: readonly string[]): Promise<Map<string, MessageAttachment[]>> {
-    const result = new Map<string, MessageAttachment[]>();
     if (!messageIds.length) {
-      return result;
+      return new Map();
     }
     const rows = await this.dataSource.query<AttachmentRow[]>(
       `SELECT ${COLUMNS} FROM attachments a WHERE a.message_id = ANY($1::uuid[])
         ORDER BY a.message_id, a.position, a.id`,
       [messageIds],
     );
-    for (const row of rows) {
-      const list = result.get(row.message_id as string) ?? [];
-      list.push(toMessageAttachment(row));
-      result.set(row.message_id as string, list);
-    }
-    return result;
+    return groupBy(rows, (row) => row.message_id as string, toMessageAttachment);
   }
 
   /** Records the thumbnail once: a key already stored (another instance won) is kept. */

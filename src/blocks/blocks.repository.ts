@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
+import { groupBy } from '../common/collections';
 import { UserBlockEntity } from './entities/user-block.entity';
 
 /** The only reader and writer of `user_blocks`. */
@@ -40,16 +41,11 @@ export class BlocksRepository {
       select: { blockerId: true, blockedId: true },
       where: { blockerId: In([...blockerIds]) },
     });
-    const blocked = new Map<string, string[]>();
-    for (const row of rows) {
-      const list = blocked.get(row.blockerId);
-      if (list) {
-        list.push(row.blockedId);
-      } else {
-        blocked.set(row.blockerId, [row.blockedId]);
-      }
-    }
-    return blocked;
+    return groupBy(
+      rows,
+      (row) => row.blockerId,
+      (row) => row.blockedId,
+    );
   }
 
   /** True while either user blocks the other. */

@@ -32,8 +32,10 @@ export class BlocksService {
   private readonly pairs = new Map<string, Expiring<boolean>>();
   private readonly blockedSets = new Map<string, Expiring<Set<string>>>();
   private readonly pairFills = new SingleFlight<string, boolean>();
-  private readonly setFills = new SingleFlight<string, Set<string>>();
-  /** The blocked sets missed in one event-loop turn are read together (presence fan-out of a storm). */
+  /**
+   * The blocked sets missed in one event-loop turn are read together (presence fan-out of a storm),
+   * and a set already being read is shared, until a local change forgets that read.
+   */
   private readonly setReads: TickBatcher<string, string[]>;
   /**
    * Bumped by every local change: a fill that started before one neither caches its answer nor is
@@ -48,7 +50,7 @@ export class BlocksService {
     this.setReads = new TickBatcher((ids) => repository.blockedIdsOf(ids), {
       maxBatch: 500,
       fallback: [],
-      joinInFlight: false,
+      joinInFlight: true,
     });
   }
 
@@ -84,13 +86,11 @@ export class BlocksService {
       return hit.value;
     }
     const started = this.changes;
-    return this.setFills.run(`${userId}@${started}`, async () => {
-      const value = new Set(await this.setReads.get(userId));
-      if (started === this.changes) {
-        this.remember(this.blockedSets, userId, value);
-      }
-      return value;
-    });
+    const value = new Set(await this.setReads.get(userId));
+    if (started === this.changes) {
+      this.remember(this.blockedSets, userId, value);
+    }
+    return value;
   }
 
   /** Direct messages are refused (403) both ways while either user blocks the other. */
@@ -131,6 +131,7 @@ export class BlocksService {
 
   private invalidate(blockerId: string, blockedId: string): void {
     this.changes += 1;
+    this.setReads.forget(blockerId);
     this.pairs.delete(pairKey(blockerId, blockedId));
     this.blockedSets.delete(blockerId);
   }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Message } from '../../libs/contracts/src';
 import { AttachmentsService } from '../attachments/attachments.service';
+import { groupBy } from '../common/collections';
 import { DeliveryMarkerBuffer } from './marker.service';
 import { toMessage, type MessageRow, type ParticipantMarkers } from './message-view';
 import { ConversationMembersRepository } from './repositories/conversation-members.repository';
@@ -29,19 +30,18 @@ export class MessagePresenter {
     const conversationIds = [...new Set(rows.map((row) => row.conversation_id))];
     const markerRows = await this.members.activeMarkers(conversationIds);
     const attachments = await this.attachments.forMessages(rows.map((row) => row.id));
-    const markers = new Map<string, ParticipantMarkers[]>();
-    for (const row of markerRows) {
-      const list = markers.get(row.conversationId) ?? [];
-      list.push({
+    const markers = groupBy(
+      markerRows,
+      (row) => row.conversationId,
+      (row): ParticipantMarkers => ({
         userId: row.userId,
         lastDeliveredSeq: Math.max(
           row.lastDeliveredSeq,
           this.deliveries.recordedSeq(row.conversationId, row.userId),
         ),
         lastReadSeq: row.lastReadSeq,
-      });
-      markers.set(row.conversationId, list);
-    }
+      }),
+    );
     return rows.map((row) =>
       toMessage(row, markers.get(row.conversation_id), attachments.get(row.id)),
     );

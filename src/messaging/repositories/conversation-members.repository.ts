@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { groupBy } from '../../common/collections';
 import { DataSource, type EntityManager } from 'typeorm';
 
 /** A participant's read and delivery markers, as stored. */
@@ -103,16 +104,11 @@ export class ConversationMembersRepository {
         WHERE me.user_id = ANY($1::uuid[]) AND me.left_seq IS NULL`,
       [userIds],
     );
-    const peers = new Map<string, string[]>();
-    for (const row of rows) {
-      const list = peers.get(row.of);
-      if (list) {
-        list.push(row.user_id);
-      } else {
-        peers.set(row.of, [row.user_id]);
-      }
-    }
-    return peers;
+    return groupBy(
+      rows,
+      (row) => row.of,
+      (row) => row.user_id,
+    );
   }
 
   /** The stored markers of the active participants of these conversations. */
