@@ -5,6 +5,7 @@ import { IoAdapter } from '@nestjs/platform-socket.io';
 import { Server, type ServerOptions } from 'socket.io';
 import { WS_PATH } from '../../libs/contracts/src';
 import { ScaleOut } from './scale-out';
+import { type EngineConnection, TurnWriteCoalescer } from './turn-write-coalescer';
 import type { RootConfig } from '../config/configuration';
 
 /**
@@ -21,9 +22,11 @@ export interface HandshakeInfo {
 }
 
 /** Engine.IO socket with the kept handshake fields (the request object is released). */
-interface RawEngineSocket {
+interface RawEngineSocket extends EngineConnection {
   request: { _query?: Record<string, unknown>; headers?: Record<string, unknown> } | null;
   handshakeInfo?: HandshakeInfo;
+  /** Writes the queued packets (called by the engine after each packet it queues). */
+  flush: (this: RawEngineSocket) => void;
 }
 
 export function handshakeInfoOf(conn: unknown): HandshakeInfo {
@@ -34,11 +37,18 @@ export function handshakeInfoOf(conn: unknown): HandshakeInfo {
  * Socket.IO on path `/ws` of the HTTP port: WebSocket first with polling as fallback, CORS as HTTP,
  * and a 1 MiB frame limit. Each engine connection keeps only the `?token=` and the origin, then drops
  * the HTTP request Socket.IO would otherwise hold for the connection's lifetime (~4 KB each).
- * ScaleOut plugs in the Redis or node:cluster adapter and sticky sessions.
+ * ScaleOut plugs in the Redis or node:cluster adapter and sticky sessions. Frames to one connection in
+ * one event-loop turn are written together (TurnWriteCoalescer).
  */
 export class AppIoAdapter extends IoAdapter {
   private readonly corsOrigins: string[] | boolean;
   private readonly scaleOut: ScaleOut;
+  /** Set from the first connection: Engine.IO's own flush, run at the end of each turn. */
+  private engineFlush: ((this: RawEngineSocket) => void) | null = null;
+  private deferredFlush: ((this: RawEngineSocket) => void) | null = null;
+  private readonly writes = new TurnWriteCoalescer((connection) =>
+    this.engineFlush?.call(connection as RawEngineSocket),
+  );
 
   constructor(app: INestApplicationContext) {
     super(app);
@@ -74,6 +84,7 @@ export class AppIoAdapter extends IoAdapter {
         origin: typeof origin === 'string' ? origin : undefined,
       };
       raw.request = null;
+      this.batchWrites(raw);
     });
     this.scaleOut.attach(server);
     return server as unknown as ReturnType<IoAdapter['createIOServer']>;
@@ -85,5 +96,26 @@ export class AppIoAdapter extends IoAdapter {
    */
   override bindMessageHandlers(): void {
     // Intentionally empty.
+  }
+
+  /**
+   * A WebSocket connection's packets are flushed once at the end of the turn they were queued in
+   * (one write for all of them) instead of after each packet. One shared function per server, not a
+   * closure per connection; polling keeps the engine's own flush.
+   */
+  private batchWrites(raw: RawEngineSocket): void {
+    if (!this.engineFlush || !this.deferredFlush) {
+      const engineFlush = (Object.getPrototypeOf(raw) as RawEngineSocket).flush;
+      const writes = this.writes;
+      this.engineFlush = engineFlush;
+      this.deferredFlush = function (this: RawEngineSocket): void {
+        if (this.transport?.name === 'websocket') {
+          writes.deferFlush(this);
+        } else {
+          engineFlush.call(this);
+        }
+      };
+    }
+    raw.flush = this.deferredFlush;
   }
 }

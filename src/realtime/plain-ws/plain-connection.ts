@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { WebSocket } from 'ws';
 import type { AuthenticatedUser } from '../../common/decorators/current-user.decorator';
 import type { RealtimeConnection, ServerEventName, ServerEventPayload } from '../realtime.types';
+import { TurnWriteCoalescer } from '../turn-write-coalescer';
 import { encodeEvent } from './frame-codec';
 
 /**
@@ -25,6 +26,7 @@ export class PlainConnection implements RealtimeConnection {
   constructor(
     readonly socket: WebSocket,
     readonly user: AuthenticatedUser,
+    private readonly writes?: TurnWriteCoalescer,
   ) {}
 
   get userId(): string {
@@ -52,6 +54,7 @@ export class PlainConnection implements RealtimeConnection {
       this.socket.close(CLOSE_TRY_AGAIN_LATER, 'Too far behind; reconnect to catch up');
       return;
     }
+    this.writes?.cork(TurnWriteCoalescer.tcpOf(this.socket));
     this.socket.send(text, { binary: false });
   }
 

@@ -22,6 +22,7 @@ import { isClientEventName } from '../event-guard';
 import { REALTIME_EVENTS } from '../realtime.events';
 import { sessionRoom, userRoom } from '../realtime.types';
 import { SocketIoGateway } from '../socket-io.gateway';
+import { TurnWriteCoalescer } from '../turn-write-coalescer';
 import { hookLocalBroadcasts } from './adapter-hook';
 import { decodeClientFrame, encodeAck } from './frame-codec';
 import { Heartbeat } from './heartbeat';
@@ -54,6 +55,8 @@ const SHUTDOWN_CLOSE_WAIT_MS = 2_000;
 export class PlainWsTransport implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('PlainWs');
   private readonly hub = new PlainWsHub();
+  /** Frames to one connection in one event-loop turn leave in one write. */
+  private readonly writes = new TurnWriteCoalescer();
   /** Public so tests can tick it instead of waiting 25 s (as PresenceService.graceMs). */
   readonly heartbeat = new Heartbeat<PlainConnection>();
   private readonly wss = new WebSocketServer({
@@ -179,7 +182,7 @@ export class PlainWsTransport implements OnApplicationBootstrap, BeforeApplicati
   }
 
   private onConnection(ws: WebSocket, user: AuthenticatedUser): void {
-    const connection = new PlainConnection(ws, user);
+    const connection = new PlainConnection(ws, user, this.writes);
     this.metrics.socketConnections.inc();
     // Rooms first: anything committed from now on is pushed live, the rest comes from catch-up.
     this.hub.add(connection, [userRoom(user.userId), sessionRoom(user.sessionId)]);
