@@ -15,6 +15,7 @@ import { MarkersService } from '../messaging/markers.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { PRESENCE_EVENTS, type PresenceChangedEvent } from '../presence/presence.events';
 import { RealtimeDelivery } from './delivery';
+import { ReceiptCoalescer } from './receipt-coalescer';
 
 /**
  * Turns domain events into pushes. Everything targets users (every device), with one emit per event
@@ -25,6 +26,14 @@ import { RealtimeDelivery } from './delivery';
 @Injectable()
 export class DeliverySubscriber {
   private readonly logger = new Logger('Delivery');
+  private readonly receipts = new ReceiptCoalescer((receipt) =>
+    this.delivery.toUsers(receipt.notifyIds, 'message_delivered', {
+      conversationID: receipt.conversationId,
+      seq: receipt.seq,
+      userID: receipt.userId,
+      deliveredAt: receipt.at,
+    }),
+  );
 
   constructor(
     private readonly delivery: RealtimeDelivery,
@@ -59,14 +68,10 @@ export class DeliverySubscriber {
     });
   }
 
+  /** Receipts of one turn, one per (conversation, reader): the newest. */
   @OnEvent(MESSAGING_EVENTS.conversationDelivered)
   onDelivered(event: ConversationMarkerEvent): void {
-    this.delivery.toUsers(event.notifyIds, 'message_delivered', {
-      conversationID: event.conversationId,
-      seq: event.seq,
-      userID: event.userId,
-      deliveredAt: event.at,
-    });
+    this.receipts.add(event);
   }
 
   /** Also to the reader's own other devices, so their unread badges clear too. */
