@@ -189,7 +189,7 @@ const serverEvents: Record<keyof ServerToClientEvents, EventDoc> = {
   },
   message_delivered: {
     summary:
-      'A participant confirmed receipt up to seq (sent to the senders of the messages it covers).',
+      'A participant confirmed receipt up to seq (sent to the senders of the messages it covers). Confirmations by one reader in one server turn arrive as one event with the highest seq.',
     payload: obj({ conversationID: uuid, seq, userID: uuid, deliveredAt: time }),
   },
   message_read: {
