@@ -249,3 +249,65 @@ describe('overload: a small send queue sheds the excess at once', () => {
     expect(refused.body).toMatchObject({ success: false, error: { code: 'UNAVAILABLE' } });
   });
 });
+
+describe('overload: a late event loop sheds sends at once', () => {
+  let app: TestApp;
+  let sender: RegisteredUser;
+  let recipient: RegisteredUser;
+  let socket: TestSocket;
+
+  before(async () => {
+    app = await createTestApp({ env: { MESSAGE_LOOP_LAG_LIMIT_MS: '100' } });
+    [sender, recipient] = await signedInUsers(app.app, ['lagsend', 'lagrecv']);
+    socket = await connectSocket(app.baseUrl, sender.accessToken);
+  });
+
+  after(async () => {
+    closeAll(socket);
+    await app.close();
+  });
+
+  it('should refuse a send read after a long turn with UNAVAILABLE and a retry hint, store nothing for it, and accept again once the loop is on time', async () => {
+    const warm = await emitWithAck(socket, 'send_message', {
+      recipientID: recipient.id,
+      content: 'on time',
+    });
+    expect(warm.success).toBe(true);
+    // The frame leaves now; the server (same process) only reads it after this long turn.
+    const late = emitWithAck(socket, 'send_message', {
+      recipientID: recipient.id,
+      content: 'read late',
+    });
+    const turnEnds = performance.now() + 300;
+    while (performance.now() < turnEnds) {
+      // one long turn, as a flood of frames makes
+    }
+    const refused = await late;
+    expect(refused).toMatchObject({
+      success: false,
+      error: { code: 'UNAVAILABLE', retryAfterMs: 1000 },
+    });
+    const accepted = await sendUntilAccepted(socket, recipient.id);
+    expect(accepted).toBe(true);
+    const stored = await app.app
+      .get(DataSource)
+      .query<{ content: string }[]>(`SELECT content FROM messages ORDER BY seq`);
+    expect(stored.map((row) => row.content)).toEqual(['on time', 'on time again']);
+  });
+});
+
+/** Sends until one is accepted (the gate reopens within a few timer ticks). */
+async function sendUntilAccepted(socket: TestSocket, recipientId: string): Promise<boolean> {
+  return until(
+    'a send accepted',
+    async () => {
+      const ack = await emitWithAck(socket, 'send_message', {
+        recipientID: recipientId,
+        content: 'on time again',
+        clientMessageID: 'again',
+      });
+      return ack.success ? true : undefined;
+    },
+    5_000,
+  );
+}

@@ -41,6 +41,8 @@ export const messagingConfig = registerAs('messaging', () => {
     maxQueuedSends: e.MESSAGE_QUEUE_LIMIT,
     /** No send is accepted while the oldest queued one has waited this long (0 = off). */
     maxQueueWaitMs: e.MESSAGE_QUEUE_MAX_WAIT_MS,
+    /** No send is accepted while the event loop runs this much late (0 = off). */
+    loopLagLimitMs: e.MESSAGE_LOOP_LAG_LIMIT_MS,
   };
 });
 

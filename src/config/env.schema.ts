@@ -51,6 +51,8 @@ export interface Env {
   MESSAGE_QUEUE_LIMIT: number;
   /** No send is accepted while the oldest queued one has waited this long (0 = no age bound). */
   MESSAGE_QUEUE_MAX_WAIT_MS: number;
+  /** No send is accepted while the event loop runs this much late (0 = no lag bound). */
+  MESSAGE_LOOP_LAG_LIMIT_MS: number;
 }
 
 export class EnvValidationError extends Error {
@@ -269,5 +271,6 @@ export function validateEnv(raw: Record<string, unknown>): Env {
     ),
     MESSAGE_QUEUE_LIMIT: integer(raw, 'MESSAGE_QUEUE_LIMIT', 2_000, 1, 1_000_000),
     MESSAGE_QUEUE_MAX_WAIT_MS: integer(raw, 'MESSAGE_QUEUE_MAX_WAIT_MS', 2_000, 0, 60_000),
+    MESSAGE_LOOP_LAG_LIMIT_MS: integer(raw, 'MESSAGE_LOOP_LAG_LIMIT_MS', 500, 0, 60_000),
   };
 }

@@ -1,6 +1,7 @@
 import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { MessageType } from '../../libs/contracts/src';
+import { LoopLagGate } from '../common/concurrency/loop-lag-gate';
 import { AppError } from '../common/errors/app-error';
 import { isDependencyUnavailable } from '../common/errors/dependency-error';
 import { loggableError } from '../common/http/request-id';
@@ -62,7 +63,9 @@ const RETRIED_CODES = new Set(['23505', '40P01']);
  *
  * Admission control: at most `messaging.maxQueuedSends` sends are accepted and not yet settled, and
  * none is accepted while the oldest queued one has waited `messaging.maxQueueWaitMs` (the count bound
- * alone lets latency grow when the machine is slower than the default assumes); the next one is
+ * alone lets latency grow when the machine is slower than the default assumes), nor while the event
+ * loop runs later than `messaging.loopLagLimitMs` (input then waits before it is even parsed, see
+ * LoopLagGate); the next one is
  * refused at once with UNAVAILABLE (503 + retry hint), so accepted sends keep a bounded
  * wait instead of every send timing out together. A batch that fails for a reason other than the
  * database being unreachable is split in halves until the send that cannot be stored fails alone.
@@ -75,6 +78,7 @@ export class MessageWriter implements BeforeApplicationShutdown {
   private flushing: Promise<void> | null = null;
   private readonly maxQueued: number;
   private readonly maxQueueWaitMs: number;
+  private readonly loopLag: LoopLagGate;
   /** Accepted and not yet settled (queued and in the batch being written). */
   private pending = 0;
   private closed = false;
@@ -86,6 +90,7 @@ export class MessageWriter implements BeforeApplicationShutdown {
   ) {
     this.maxQueued = config.get('messaging.maxQueuedSends', { infer: true });
     this.maxQueueWaitMs = config.get('messaging.maxQueueWaitMs', { infer: true }) ?? 0;
+    this.loopLag = new LoopLagGate(config.get('messaging.loopLagLimitMs', { infer: true }) ?? 0);
   }
 
   write(send: PendingSend): Promise<WrittenMessage> {
@@ -98,8 +103,11 @@ export class MessageWriter implements BeforeApplicationShutdown {
       this.maxQueueWaitMs > 0 &&
       oldest !== undefined &&
       now - oldest.queuedAt > this.maxQueueWaitMs;
-    if (this.pending >= this.maxQueued || tooOld) {
-      this.metrics.shed.inc({ reason: tooOld ? 'send_queue_wait' : 'send_queue' });
+    const full = this.pending >= this.maxQueued;
+    if (full || tooOld || this.loopLag.lagging) {
+      this.metrics.shed.inc({
+        reason: full ? 'send_queue' : tooOld ? 'send_queue_wait' : 'event_loop_lag',
+      });
       return Promise.reject(AppError.unavailable('The server is over capacity, try again', 1));
     }
     this.pending += 1;
@@ -128,6 +136,7 @@ export class MessageWriter implements BeforeApplicationShutdown {
   /** Stops taking sends and commits what is queued while the database is still open. */
   async beforeApplicationShutdown(): Promise<void> {
     this.closed = true;
+    this.loopLag.stop();
     while (this.flushing) {
       await this.flushing;
     }
