@@ -15,6 +15,7 @@ import { PostMessagesFunction1764000000001 } from './migrations/1764000000001-Po
 import { SessionPreviousTokenHash1764000000010 } from './migrations/1764000000010-SessionPreviousTokenHash';
 import { AttachmentsSearchBlocks1764000000030 } from './migrations/1764000000030-AttachmentsSearchBlocks';
 import { MessageLifecycle1764000000020 } from './migrations/1764000000020-MessageLifecycle';
+import { LeanPostMessages1764000000040 } from './migrations/1764000000040-LeanPostMessages';
 
 export const ENTITIES = [
   UserEntity,
@@ -36,6 +37,7 @@ export const MIGRATIONS = [
   SessionPreviousTokenHash1764000000010,
   MessageLifecycle1764000000020,
   AttachmentsSearchBlocks1764000000030,
+  LeanPostMessages1764000000040,
 ];
 
 /** Pool size and the per-connection limits that keep an overloaded database answering. */

@@ -118,7 +118,8 @@ const NULL_ROW = `NULL::uuid, NULL::uuid, NULL::bigint, NULL::uuid, NULL::uuid, 
    NULL::text, NULL::varchar, NULL::varchar, NULL::timestamptz, NULL::bigint, NULL::timestamptz,
    NULL::timestamptz, NULL::uuid, NULL::uuid, NULL::int, NULL::timestamptz, NULL::uuid[]`;
 
-const POST_MESSAGES_V2 = `
+/** post_messages as this migration defines it (restored by later migrations' `down`). */
+export const POST_MESSAGES_V2 = `
   CREATE OR REPLACE FUNCTION post_messages(
     p_ids uuid[], p_conversations uuid[], p_senders uuid[], p_recipients uuid[], p_groups uuid[],
     p_contents text[], p_types varchar[], p_client_ids varchar[], p_reply_to uuid[],

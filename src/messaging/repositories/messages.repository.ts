@@ -43,54 +43,88 @@ export interface SeqRange {
   upTo: number;
 }
 
-/**
- * A row of `post_messages`: one per send (ord = its 1-based position), one per thread root the batch
- * changed (ord = its last reply's) and one per conversation.
- */
-interface PostedRow {
-  ord: number;
-  kind: 'created' | 'replay' | 'conflict' | 'forbidden' | 'invalid_reply' | 'root' | 'participants';
-  m_id: string | null;
-  m_conversation_id: string | null;
-  m_seq: string | null;
-  m_sender_id: string | null;
+/** The message columns of a `post_messages` row: set on 'replay' and 'root' rows. */
+interface PostedMessageColumns {
+  m_id: string;
+  m_conversation_id: string;
+  m_sender_id: string;
   m_recipient_id: string | null;
   m_group_id: string | null;
-  m_content: string | null;
-  m_message_type: string | null;
+  m_content: string;
+  m_message_type: MessageType;
   m_client_message_id: string | null;
-  m_created_at: Date | null;
-  m_version: string | null;
+  m_created_at: Date;
   m_edited_at: Date | null;
   m_deleted_at: Date | null;
   m_reply_to_id: string | null;
-  m_thread_root_id: string | null;
-  m_reply_count: number | null;
+  m_reply_count: number;
   m_last_reply_at: Date | null;
-  m_mentions: string[] | null;
-  participants: string[] | null;
 }
 
-/** The message columns of a `post_messages` row (set for created, replay and root rows). */
-function toRow(row: PostedRow): MessageRow {
+/** What a 'created' row carries: the rest is what the caller sent. bigints arrive as strings. */
+interface CreatedColumns {
+  m_seq: string;
+  m_version: string;
+  m_thread_root_id: string | null;
+  /** NULL when none were kept. */
+  m_mentions: string[] | null;
+}
+
+/**
+ * A row of `post_messages`: one per send (ord = its 1-based position), one per thread root the batch
+ * changed (ord = its last reply's) and one per conversation (ord 0). Columns a kind does not set are
+ * NULL.
+ */
+type PostedRow =
+  | ({ ord: number; kind: 'created' } & CreatedColumns)
+  | ({ ord: number; kind: 'replay' | 'root' } & CreatedColumns & PostedMessageColumns)
+  | { ord: number; kind: 'conflict' | 'forbidden' | 'invalid_reply' }
+  | { ord: number; kind: 'participants'; m_conversation_id: string; participants: string[] };
+
+/** A 'replay' or 'root' row as a MessageRow. */
+function storedRow(row: CreatedColumns & PostedMessageColumns): MessageRow {
   return {
-    id: row.m_id as string,
-    conversation_id: row.m_conversation_id as string,
+    id: row.m_id,
+    conversation_id: row.m_conversation_id,
     seq: Number(row.m_seq),
-    sender_id: row.m_sender_id as string,
+    sender_id: row.m_sender_id,
     recipient_id: row.m_recipient_id,
     group_id: row.m_group_id,
-    content: row.m_content as string,
-    message_type: row.m_message_type as MessageType,
+    content: row.m_content,
+    message_type: row.m_message_type,
     client_message_id: row.m_client_message_id,
-    created_at: row.m_created_at as Date,
+    created_at: row.m_created_at,
     version: Number(row.m_version),
     edited_at: row.m_edited_at,
     deleted_at: row.m_deleted_at,
     reply_to_id: row.m_reply_to_id,
     thread_root_id: row.m_thread_root_id,
-    reply_count: Number(row.m_reply_count ?? 0),
+    reply_count: row.m_reply_count,
     last_reply_at: row.m_last_reply_at,
+    mentions: row.m_mentions ?? [],
+  };
+}
+
+/** A 'created' row as a MessageRow: the send as it was posted, with what the database decided. */
+function createdRow(send: MessageToPost, id: string, now: Date, row: CreatedColumns): MessageRow {
+  return {
+    id,
+    conversation_id: send.conversationId,
+    seq: Number(row.m_seq),
+    sender_id: send.senderId,
+    recipient_id: send.recipientId,
+    group_id: send.groupId,
+    content: send.content,
+    message_type: send.messageType,
+    client_message_id: send.clientMessageId,
+    created_at: now,
+    version: Number(row.m_version),
+    edited_at: null,
+    deleted_at: null,
+    reply_to_id: send.replyToId ?? null,
+    thread_root_id: row.m_thread_root_id,
+    reply_count: 0,
+    last_reply_at: null,
     mentions: row.m_mentions ?? [],
   };
 }
@@ -106,15 +140,17 @@ export class MessagesRepository {
 
   /**
    * Writes a batch in one statement (one round trip, one implicit transaction): locks the
-   * conversations in id order, takes the next seqs, inserts, moves the senders' markers.
+   * conversations in id order, takes the next seqs, inserts, moves the senders' markers. A created
+   * message comes back as seq, version, thread root and mentions only: the rest is the send itself.
    */
   async post(batch: readonly MessageToPost[], now: Date): Promise<PostedBatch> {
+    const ids = batch.map((send) => send.messageId ?? randomUUID());
     const rows = await this.dataSource.query<PostedRow[]>(
       `SELECT * FROM post_messages($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[],
                                    $6::text[], $7::varchar[], $8::varchar[], $9::uuid[], $10::text[],
                                    $11::timestamptz)`,
       [
-        batch.map((send) => send.messageId ?? randomUUID()),
+        ids,
         batch.map((send) => send.conversationId),
         batch.map((send) => send.senderId),
         batch.map((send) => send.recipientId),
@@ -129,14 +165,27 @@ export class MessagesRepository {
     );
     const posted: PostedBatch = { outcomes: new Map(), roots: new Map(), participants: new Map() };
     for (const row of rows) {
-      if (row.kind === 'participants') {
-        posted.participants.set(row.m_conversation_id as string, row.participants ?? []);
-      } else if (row.kind === 'root') {
-        posted.roots.set(row.ord, toRow(row));
-      } else if (row.kind === 'created' || row.kind === 'replay') {
-        posted.outcomes.set(row.ord, { kind: row.kind, row: toRow(row) });
-      } else {
-        posted.outcomes.set(row.ord, { kind: row.kind });
+      switch (row.kind) {
+        case 'participants':
+          posted.participants.set(row.m_conversation_id, row.participants);
+          break;
+        case 'root':
+          posted.roots.set(row.ord, storedRow(row));
+          break;
+        case 'replay':
+          posted.outcomes.set(row.ord, { kind: 'replay', row: storedRow(row) });
+          break;
+        case 'created':
+          posted.outcomes.set(row.ord, {
+            kind: 'created',
+            row: createdRow(batch[row.ord - 1], ids[row.ord - 1], now, row),
+          });
+          break;
+        case 'conflict':
+        case 'forbidden':
+        case 'invalid_reply':
+          posted.outcomes.set(row.ord, { kind: row.kind });
+          break;
       }
     }
     return posted;
