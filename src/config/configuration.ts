@@ -43,6 +43,8 @@ export const messagingConfig = registerAs('messaging', () => {
     maxQueueWaitMs: e.MESSAGE_QUEUE_MAX_WAIT_MS,
     /** No send is accepted while the event loop runs this much late (0 = off). */
     loopLagLimitMs: e.MESSAGE_LOOP_LAG_LIMIT_MS,
+    /** Group commits start at most this often under load (0 = back to back). */
+    batchIntervalMs: e.MESSAGE_BATCH_INTERVAL_MS,
   };
 });
 

@@ -53,6 +53,8 @@ export interface Env {
   MESSAGE_QUEUE_MAX_WAIT_MS: number;
   /** No send is accepted while the event loop runs this much late (0 = no lag bound). */
   MESSAGE_LOOP_LAG_LIMIT_MS: number;
+  /** Group commits start at most this often under load (0 = back to back); idle sends go at once. */
+  MESSAGE_BATCH_INTERVAL_MS: number;
 }
 
 export class EnvValidationError extends Error {
@@ -270,7 +272,8 @@ export function validateEnv(raw: Record<string, unknown>): Env {
       86_400_000,
     ),
     MESSAGE_QUEUE_LIMIT: integer(raw, 'MESSAGE_QUEUE_LIMIT', 2_000, 1, 1_000_000),
-    MESSAGE_QUEUE_MAX_WAIT_MS: integer(raw, 'MESSAGE_QUEUE_MAX_WAIT_MS', 2_000, 0, 60_000),
-    MESSAGE_LOOP_LAG_LIMIT_MS: integer(raw, 'MESSAGE_LOOP_LAG_LIMIT_MS', 500, 0, 60_000),
+    MESSAGE_QUEUE_MAX_WAIT_MS: integer(raw, 'MESSAGE_QUEUE_MAX_WAIT_MS', 600, 0, 60_000),
+    MESSAGE_LOOP_LAG_LIMIT_MS: integer(raw, 'MESSAGE_LOOP_LAG_LIMIT_MS', 300, 0, 60_000),
+    MESSAGE_BATCH_INTERVAL_MS: integer(raw, 'MESSAGE_BATCH_INTERVAL_MS', 0, 0, 1_000),
   };
 }

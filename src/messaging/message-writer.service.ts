@@ -79,6 +79,9 @@ export class MessageWriter implements BeforeApplicationShutdown {
   private readonly maxQueued: number;
   private readonly maxQueueWaitMs: number;
   private readonly loopLag: LoopLagGate;
+  private readonly minBatchIntervalMs: number;
+  /** performance.now() when the last batch started. */
+  private lastBatchAt = -Infinity;
   /** Accepted and not yet settled (queued and in the batch being written). */
   private pending = 0;
   private closed = false;
@@ -90,6 +93,7 @@ export class MessageWriter implements BeforeApplicationShutdown {
   ) {
     this.maxQueued = config.get('messaging.maxQueuedSends', { infer: true });
     this.maxQueueWaitMs = config.get('messaging.maxQueueWaitMs', { infer: true }) ?? 0;
+    this.minBatchIntervalMs = config.get('messaging.batchIntervalMs', { infer: true }) ?? 0;
     this.loopLag = new LoopLagGate(config.get('messaging.loopLagLimitMs', { infer: true }) ?? 0);
   }
 
@@ -146,7 +150,16 @@ export class MessageWriter implements BeforeApplicationShutdown {
     if (this.flushing) {
       return;
     }
-    this.flushing = new Promise<void>((resolve) => setImmediate(resolve))
+    // Paced: a batch starts no sooner than minBatchIntervalMs after the previous one started, unless
+    // a full batch is waiting. Idle, a send goes at once; under load, batches grow instead of
+    // commits multiplying (each commit costs PostgreSQL CPU and a WAL flush whatever its size).
+    const wait =
+      this.queue.length >= MAX_BATCH
+        ? 0
+        : this.lastBatchAt + this.minBatchIntervalMs - performance.now();
+    this.flushing = new Promise<void>((resolve) =>
+      wait >= 1 ? setTimeout(resolve, wait) : setImmediate(resolve),
+    )
       .then(() => this.drain())
       .finally(() => {
         this.flushing = null;
@@ -156,12 +169,12 @@ export class MessageWriter implements BeforeApplicationShutdown {
       });
   }
 
+  /** One batch; `schedule` paces the next. */
   private async drain(): Promise<void> {
-    while (this.queue.length) {
-      const batch = this.queue.slice(0, MAX_BATCH);
-      this.queue = this.queue.slice(batch.length);
-      await this.commitBatch(batch);
-    }
+    const batch = this.queue.slice(0, MAX_BATCH);
+    this.queue = this.queue.slice(batch.length);
+    this.lastBatchAt = performance.now();
+    await this.commitBatch(batch);
   }
 
   private async commitBatch(batch: QueuedSend[]): Promise<void> {

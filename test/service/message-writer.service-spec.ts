@@ -26,11 +26,15 @@ describe('MessageWriter', () => {
   /** Sizes of the batches sent to post_messages, in order. */
   let batchSizes: number[];
 
-  const newWriter = (maxQueuedSends = 2_000, maxQueueWaitMs = 0): MessageWriter =>
+  const newWriter = (
+    maxQueuedSends = 2_000,
+    maxQueueWaitMs = 0,
+    batchIntervalMs = 0,
+  ): MessageWriter =>
     new MessageWriter(
       new MessagesRepository(dataSource),
       new MetricsService(),
-      new ConfigService({ messaging: { maxQueuedSends, maxQueueWaitMs } }),
+      new ConfigService({ messaging: { maxQueuedSends, maxQueueWaitMs, batchIntervalMs } }),
     );
 
   const send = (overrides: Partial<PendingSend> = {}): PendingSend => ({
@@ -215,5 +219,31 @@ describe('MessageWriter', () => {
     expect(batchSizes).toEqual([3]);
     expect(written.map((w) => w.recipientIds)).toEqual([[bob], [alice], [bob]]);
     expect(written.map((w) => Number(w.row.seq))).toEqual([1, 2, 3]);
+  });
+
+  it('should pace batches under MESSAGE_BATCH_INTERVAL_MS: sends of the next turns join one batch', async () => {
+    const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+    const paced = newWriter(2_000, 0, 300);
+    await paced.write(send({ content: 'first' }));
+    const later: Promise<unknown>[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      later.push(paced.write(send({ content: `turn ${i}` })));
+      await nextTurn();
+    }
+    await Promise.all(later);
+    expect(batchSizes).toEqual([1, 4]);
+    expect(await stored()).toBe(5);
+
+    // Back to back (the default), the same sends commit as they come.
+    batchSizes.length = 0;
+    const unpaced = newWriter();
+    await unpaced.write(send({ content: 'first again' }));
+    const again: Promise<unknown>[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      again.push(unpaced.write(send({ content: `again ${i}` })));
+      await nextTurn();
+    }
+    await Promise.all(again);
+    expect(batchSizes.length).toBeGreaterThan(2);
   });
 });
