@@ -64,19 +64,32 @@ describe('messaging repositories', () => {
 
   beforeEach(async () => {
     [low, high] = [await newUser(), await newUser()].sort();
-    const created = await conversations.findOrCreateDirect(low, high, high);
-    conversationId = created.id as string;
+    const created = await conversations.findOrCreateDirects([`${low}:${high}`]);
+    conversationId = created.get(`${low}:${high}`) as string;
   });
 
   it('should create a direct conversation once and find it again', async () => {
-    expect(await conversations.findOrCreateDirect(low, high, low)).toEqual({
-      id: conversationId,
-      recipientExists: true,
-    });
-    expect(await conversations.findOrCreateDirect(low, randomUUID(), randomUUID())).toEqual({
-      id: null,
-      recipientExists: false,
-    });
+    const unknown = [low, randomUUID()].sort().join(':');
+    expect(await conversations.findOrCreateDirects([`${low}:${high}`, unknown])).toEqual(
+      new Map([[`${low}:${high}`, conversationId]]),
+    );
+  });
+
+  it('should create the new pairs of one batch with their members, and find the known ones', async () => {
+    const others = (await Promise.all([newUser(), newUser(), newUser()])).sort();
+    const pairs = [`${low}:${high}`, ...others.map((other) => [low, other].sort().join(':'))];
+    const found = await conversations.findOrCreateDirects(pairs);
+    expect([...found.keys()].sort()).toEqual([...pairs].sort());
+    expect(found.get(`${low}:${high}`)).toBe(conversationId);
+    const ids = pairs.slice(1).map((pair) => found.get(pair) as string);
+    expect(new Set(ids).size).toBe(3);
+    const memberRows = await dataSource.query<{ conversation_id: string; user_id: string }[]>(
+      'SELECT conversation_id, user_id FROM conversation_members WHERE conversation_id = ANY($1)',
+      [ids],
+    );
+    expect(memberRows.length).toBe(6);
+    // Asked again, nothing new is created.
+    expect(await conversations.findOrCreateDirects(pairs)).toEqual(found);
   });
 
   it('should answer access with numbers, by conversation id or by peer', async () => {

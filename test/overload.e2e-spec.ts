@@ -40,7 +40,7 @@ describe('cold start: a burst of first sends for many new pairs', () => {
     await app.close();
   });
 
-  it('should create one conversation per pair, resolved once per pair, and ack every send', async () => {
+  it('should create one conversation per pair, with at most one statement per pair, and ack every send', async () => {
     const creations = countConversationCreations(app);
     // Every user writes to every other at once, both directions and 2 messages each: 480 sends
     // over 120 new pairs, all on a cold cache.
@@ -68,7 +68,8 @@ describe('cold start: a burst of first sends for many new pairs', () => {
     expect(responses.map((r) => r.status).filter((s) => s !== 201)).toEqual([]);
     expect(Date.now() - started).toBeLessThan(20_000);
     const pairs = (users.length * (users.length - 1)) / 2;
-    expect(creations.count).toBe(pairs);
+    // New pairs of one event-loop turn share a statement: at most one per pair, never more.
+    expect(creations.count).toBeLessThanOrEqual(pairs);
     const dataSource = app.app.get(DataSource);
     const [conversations] = await dataSource.query<{ n: string }[]>(
       `SELECT count(*) AS n FROM conversations WHERE type = 'direct'`,
@@ -267,21 +268,24 @@ describe('overload: a late event loop sheds sends at once', () => {
     await app.close();
   });
 
-  it('should refuse a send read after a long turn with UNAVAILABLE and a retry hint, store nothing for it, and accept again once the loop is on time', async () => {
+  it('should refuse a send read after long turns with UNAVAILABLE and a retry hint, store nothing for it, and accept again once the loop is on time', async () => {
     const warm = await emitWithAck(socket, 'send_message', {
       recipientID: recipient.id,
       content: 'on time',
     });
     expect(warm.success).toBe(true);
-    // The frame leaves now; the server (same process) only reads it after this long turn.
+    // Turns of 400 ms in a row, as a flood of frames makes (the server shares this process).
+    for (let turn = 0; turn < 4; turn += 1) {
+      const turnEnds = performance.now() + 400;
+      while (performance.now() < turnEnds) {
+        // one long turn
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     const late = emitWithAck(socket, 'send_message', {
       recipientID: recipient.id,
       content: 'read late',
     });
-    const turnEnds = performance.now() + 300;
-    while (performance.now() < turnEnds) {
-      // one long turn, as a flood of frames makes
-    }
     const refused = await late;
     expect(refused).toMatchObject({
       success: false,

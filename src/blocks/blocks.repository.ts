@@ -49,16 +49,20 @@ export class BlocksRepository {
   }
 
   /** True while either user blocks the other. */
-  async existsEitherWay(a: string, b: string): Promise<boolean> {
-    return this.blocks
-      .createQueryBuilder('b')
-      .where(
-        '(b.blocker_id = :a AND b.blocked_id = :b) OR (b.blocker_id = :b AND b.blocked_id = :a)',
-        {
-          a,
-          b,
-        },
-      )
-      .getExists();
+  /**
+   * Of the pairs `"low:high"` (ids in order), those where either user blocks the other, in one
+   * statement (a cold start checks many new pairs at once).
+   */
+  async blockedPairs(pairs: readonly string[]): Promise<Map<string, boolean>> {
+    const lows = pairs.map((pair) => pair.slice(0, pair.indexOf(':')));
+    const highs = pairs.map((pair) => pair.slice(pair.indexOf(':') + 1));
+    const rows: { low: string; high: string }[] = await this.blocks.query(
+      `SELECT DISTINCT p.low, p.high
+         FROM unnest($1::uuid[], $2::uuid[]) AS p(low, high)
+         JOIN user_blocks b ON (b.blocker_id = p.low AND b.blocked_id = p.high)
+                            OR (b.blocker_id = p.high AND b.blocked_id = p.low)`,
+      [lows, highs],
+    );
+    return new Map(rows.map((row) => [`${row.low}:${row.high}`, true]));
   }
 }

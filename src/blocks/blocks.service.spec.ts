@@ -4,6 +4,8 @@ import type { UsersService } from '../users/users.service';
 import type { BlocksRepository } from './blocks.repository';
 import { BlocksService } from './blocks.service';
 
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
 /** A repository whose pair lookups wait until released, counting each query. */
 function newTestService() {
   const blocked = new Set<string>();
@@ -31,10 +33,17 @@ function newTestService() {
       }
       return Promise.resolve(sets);
     },
-    existsEitherWay: (a: string, b: string) => {
+    blockedPairs: (pairs: string[]) => {
       pairQueries += 1;
-      const answer = blocked.has(`${a}>${b}`) || blocked.has(`${b}>${a}`);
-      return new Promise<boolean>((resolve) => pending.push(() => resolve(answer)));
+      // Answered as of when the query runs, delivered when released.
+      const answer = new Map<string, boolean>();
+      for (const pair of pairs) {
+        const [a, b] = pair.split(':');
+        if (blocked.has(`${a}>${b}`) || blocked.has(`${b}>${a}`)) {
+          answer.set(pair, true);
+        }
+      }
+      return new Promise<Map<string, boolean>>((resolve) => pending.push(() => resolve(answer)));
     },
   } as unknown as BlocksRepository;
   const users = { findById: (id: string) => Promise.resolve({ id }) } as unknown as UsersService;
@@ -53,8 +62,11 @@ describe('BlocksService', () => {
     const checks = Array.from({ length: 20 }, (_, i) =>
       i % 2 ? service.blockedEitherWay('a', 'b') : service.blockedEitherWay('b', 'a'),
     );
+    await nextTurn();
+    // Asked while the query runs: shares it.
+    checks.push(service.blockedEitherWay('a', 'b'));
     release();
-    expect(await Promise.all(checks)).toEqual(Array(20).fill(false));
+    expect(await Promise.all(checks)).toEqual(Array(21).fill(false));
     expect(queries()).toBe(1);
     expect(await service.blockedEitherWay('a', 'b')).toBe(false);
     expect(queries()).toBe(1);
@@ -63,8 +75,10 @@ describe('BlocksService', () => {
   it('should neither share nor cache a lookup that started before a block', async () => {
     const { service, release, queries } = newTestService();
     const before = service.blockedEitherWay('a', 'b');
+    await nextTurn();
     await service.block('a', 'b');
     const after = service.blockedEitherWay('a', 'b');
+    await nextTurn();
     release();
     expect(await before).toBe(false);
     expect(await after).toBe(true);
@@ -72,6 +86,20 @@ describe('BlocksService', () => {
     const cached = service.blockedEitherWay('b', 'a');
     expect(await cached).toBe(true);
     expect(queries()).toBe(2);
+  });
+
+  it('should check the pairs missed in one turn with one query, each pair getting its own answer', async () => {
+    const { service, release, queries } = newTestService();
+    await service.block('c', 'a');
+    const checks = Promise.all([
+      service.blockedEitherWay('a', 'b'),
+      service.blockedEitherWay('a', 'c'),
+      service.blockedEitherWay('d', 'b'),
+    ]);
+    await nextTurn();
+    release();
+    expect(await checks).toEqual([false, true, false]);
+    expect(queries()).toBe(1);
   });
 
   it('should read the blocked sets missed in one turn together, each user getting their own', async () => {

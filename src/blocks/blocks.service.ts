@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import type { PublicUser } from '../../libs/contracts/src';
-import { SingleFlight } from '../common/concurrency/single-flight';
 import { TickBatcher } from '../common/concurrency/tick-batcher';
 import { AppError } from '../common/errors/app-error';
 import { UsersService } from '../users/users.service';
@@ -31,7 +30,8 @@ function pairKey(a: string, b: string): string {
 export class BlocksService {
   private readonly pairs = new Map<string, Expiring<boolean>>();
   private readonly blockedSets = new Map<string, Expiring<Set<string>>>();
-  private readonly pairFills = new SingleFlight<string, boolean>();
+  /** Pairs missed in one event-loop turn are checked together; a running check is shared. */
+  private readonly pairReads: TickBatcher<string, boolean>;
   /**
    * The blocked sets missed in one event-loop turn are read together (presence fan-out of a storm),
    * and a set already being read is shared, until a local change forgets that read.
@@ -47,6 +47,11 @@ export class BlocksService {
     private readonly repository: BlocksRepository,
     private readonly users: UsersService,
   ) {
+    this.pairReads = new TickBatcher((pairs) => repository.blockedPairs(pairs), {
+      maxBatch: 500,
+      fallback: false,
+      joinInFlight: true,
+    });
     this.setReads = new TickBatcher((ids) => repository.blockedIdsOf(ids), {
       maxBatch: 500,
       fallback: [],
@@ -107,13 +112,11 @@ export class BlocksService {
       return hit.value;
     }
     const started = this.changes;
-    return this.pairFills.run(`${key}@${started}`, async () => {
-      const value = await this.repository.existsEitherWay(a, b);
-      if (started === this.changes) {
-        this.remember(this.pairs, key, value);
-      }
-      return value;
-    });
+    const value = await this.pairReads.get(key);
+    if (started === this.changes) {
+      this.remember(this.pairs, key, value);
+    }
+    return value;
   }
 
   private async requireOther(callerId: string, targetId: string): Promise<string> {
@@ -132,6 +135,7 @@ export class BlocksService {
   private invalidate(blockerId: string, blockedId: string): void {
     this.changes += 1;
     this.setReads.forget(blockerId);
+    this.pairReads.forget(pairKey(blockerId, blockedId));
     this.pairs.delete(pairKey(blockerId, blockedId));
     this.blockedSets.delete(blockerId);
   }

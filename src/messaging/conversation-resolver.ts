@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { SingleFlight } from '../common/concurrency/single-flight';
+import { TickBatcher } from '../common/concurrency/tick-batcher';
 import { AppError } from '../common/errors/app-error';
 import { ConversationsRepository } from './repositories/conversations.repository';
 
@@ -18,15 +19,24 @@ const GROUP_CACHE_MAX = 100_000;
  * conversation. Both answers never change once known, so they are cached (bounded, LRU) and filled
  * single-flight: N concurrent first sends of a new pair cost one statement, not N transactions
  * queueing on the pair's unique index while each holds a pool connection (issue 12, cold start).
+ * The new pairs of one event-loop turn share one statement too: after a deploy every active pair is
+ * new to the process at once.
  */
 @Injectable()
 export class ConversationResolver {
   private readonly direct = new LRUCache<string, string>({ max: DIRECT_CACHE_MAX });
   private readonly groups = new LRUCache<string, GroupTarget>({ max: GROUP_CACHE_MAX });
-  private readonly directFills = new SingleFlight<string, string>();
+  /** Pairs missed in one event-loop turn are found or created together; a running fill is shared. */
+  private readonly directFills: TickBatcher<string, string | null>;
   private readonly groupFills = new SingleFlight<string, GroupTarget>();
 
-  constructor(private readonly conversations: ConversationsRepository) {}
+  constructor(private readonly conversations: ConversationsRepository) {
+    this.directFills = new TickBatcher((pairs) => this.findOrCreateDirects(pairs), {
+      maxBatch: 500,
+      fallback: null,
+      joinInFlight: true,
+    });
+  }
 
   /** The pair's conversation, created with its two members if needed; NOT_FOUND for no such user. */
   directConversationId(senderId: string, recipientId: string): Promise<string> {
@@ -36,8 +46,10 @@ export class ConversationResolver {
     if (cached) {
       return Promise.resolve(cached);
     }
-    return this.directFills.run(key, async () => {
-      const id = await this.findOrCreateDirect(low, high, recipientId);
+    return this.directFills.get(key).then((id) => {
+      if (!id) {
+        throw AppError.notFound('Recipient');
+      }
       this.direct.set(key, id);
       return id;
     });
@@ -65,22 +77,20 @@ export class ConversationResolver {
 
   /**
    * Created or found in one statement. A pair created concurrently by another statement is invisible
-   * to this one's snapshot: the second attempt (a new snapshot) sees it.
+   * to this one's snapshot: a second statement (a new snapshot) sees it. Pairs with an unknown user
+   * are absent (NOT_FOUND for the caller).
    */
-  private async findOrCreateDirect(
-    low: string,
-    high: string,
-    recipientId: string,
-  ): Promise<string> {
-    for (let attempt = 0; attempt < 2; attempt += 1) {
-      const found = await this.conversations.findOrCreateDirect(low, high, recipientId);
-      if (!found.recipientExists) {
-        throw AppError.notFound('Recipient');
-      }
-      if (found.id) {
-        return found.id;
+  private async findOrCreateDirects(pairs: readonly string[]): Promise<Map<string, string | null>> {
+    const found = await this.conversations.findOrCreateDirects(pairs);
+    const raced = [...found].filter(([, id]) => id === null).map(([pair]) => pair);
+    if (raced.length) {
+      for (const [pair, id] of await this.conversations.findOrCreateDirects(raced)) {
+        if (!id) {
+          throw new Error('The direct conversation was neither created nor found');
+        }
+        found.set(pair, id);
       }
     }
-    throw new Error('The direct conversation was neither created nor found');
+    return found;
   }
 }

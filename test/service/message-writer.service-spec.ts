@@ -1,4 +1,4 @@
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { expect } from 'expect';
@@ -30,12 +30,17 @@ describe('MessageWriter', () => {
     maxQueuedSends = 2_000,
     maxQueueWaitMs = 0,
     batchIntervalMs = 0,
-  ): MessageWriter =>
-    new MessageWriter(
+  ): MessageWriter => {
+    const writer = new MessageWriter(
       new MessagesRepository(dataSource),
       new MetricsService(),
       new ConfigService({ messaging: { maxQueuedSends, maxQueueWaitMs, batchIntervalMs } }),
     );
+    // Each writer keeps a connection of the small pool: given back after each test.
+    writers.push(writer);
+    return writer;
+  };
+  const writers: MessageWriter[] = [];
 
   const send = (overrides: Partial<PendingSend> = {}): PendingSend => ({
     conversationId,
@@ -90,6 +95,10 @@ describe('MessageWriter', () => {
   after(async () => {
     await dataSource.destroy();
     await database.drop();
+  });
+
+  afterEach(async () => {
+    await Promise.all(writers.splice(0).map((writer) => writer.beforeApplicationShutdown()));
   });
 
   beforeEach(async () => {

@@ -150,34 +150,36 @@ export class ConversationsRepository {
   }
 
   /**
-   * One statement: the recipient check, the conversation insert and its two members. When another
-   * statement created the pair concurrently, ON CONFLICT waits for it but this statement's snapshot
-   * cannot see its row (id null): a second call (a new snapshot) does.
+   * The direct conversations of the pairs `"low:high"` (ids in order), each created with its two
+   * members if needed, in ONE statement: a cold start resolves many new pairs at once. Pairs with an
+   * unknown user are left out; a pair created concurrently by another statement is invisible to this
+   * one's snapshot and comes back as null (ask again). Inserts run in (low, high) order, so two
+   * statements never wait on each other's pairs in a cycle.
    */
-  async findOrCreateDirect(
-    low: string,
-    high: string,
-    recipientId: string,
-  ): Promise<{ id: string | null; recipientExists: boolean }> {
-    const rows: { id: string | null; recipient_exists: boolean }[] = await this.dataSource.query(
-      `WITH recipient AS (SELECT 1 FROM users WHERE id = $3),
+  async findOrCreateDirects(pairs: readonly string[]): Promise<Map<string, string | null>> {
+    const lows = pairs.map((pair) => pair.slice(0, pair.indexOf(':')));
+    const highs = pairs.map((pair) => pair.slice(pair.indexOf(':') + 1));
+    const rows: { low: string; high: string; id: string | null }[] = await this.dataSource.query(
+      `WITH input AS (
+              SELECT p.low, p.high FROM unnest($1::uuid[], $2::uuid[]) AS p(low, high)
+               WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = p.low)
+                 AND EXISTS (SELECT 1 FROM users u WHERE u.id = p.high)),
             created AS (
               INSERT INTO conversations (type, user_low, user_high)
-              SELECT 'direct', $1, $2 FROM recipient
+              SELECT 'direct', i.low, i.high FROM input i ORDER BY i.low, i.high
               ON CONFLICT (user_low, user_high) WHERE type = 'direct' DO NOTHING
-              RETURNING id),
+              RETURNING id, user_low, user_high),
             members AS (
               INSERT INTO conversation_members (conversation_id, user_id)
-              SELECT created.id, u.id FROM created, unnest(ARRAY[$1, $2]::uuid[]) AS u(id)
+              SELECT c.id, u.id FROM created c, unnest(ARRAY[c.user_low, c.user_high]) AS u(id)
               ON CONFLICT (conversation_id, user_id) DO NOTHING)
-       SELECT COALESCE(
-                (SELECT id FROM created),
-                (SELECT id FROM conversations WHERE type = 'direct' AND user_low = $1 AND user_high = $2)
-              ) AS id,
-              EXISTS (SELECT 1 FROM recipient) AS recipient_exists`,
-      [low, high, recipientId],
+       SELECT i.low, i.high,
+              COALESCE(c.id, (SELECT x.id FROM conversations x
+                               WHERE x.type = 'direct' AND x.user_low = i.low AND x.user_high = i.high)) AS id
+         FROM input i LEFT JOIN created c ON c.user_low = i.low AND c.user_high = i.high`,
+      [lows, highs],
     );
-    return { id: rows[0]?.id ?? null, recipientExists: rows[0]?.recipient_exists ?? false };
+    return new Map(rows.map((row) => [`${row.low}:${row.high}`, row.id]));
   }
 
   /** Creates the conversation of a new group inside the group's transaction; returns its id. */
