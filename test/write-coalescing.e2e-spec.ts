@@ -49,6 +49,13 @@ function typing(index: number): TypingEvent {
   return { conversationID: `c-${index}`, userID: 'u', isTyping: true };
 }
 
+/** FRAMES events to one user in one synchronous run, as a group commit's fan-out makes. */
+function burstTo(delivery: RealtimeDelivery, userId: string): void {
+  for (let index = 0; index < FRAMES; index += 1) {
+    delivery.toUsers([userId], 'typing', typing(index));
+  }
+}
+
 describe('realtime: frames to one connection in one event-loop turn leave in one write', () => {
   let app: TestApp;
   let bob: RegisteredUser;
@@ -74,11 +81,7 @@ describe('realtime: frames to one connection in one event-loop turn leave in one
       const delivery = app.app.get(RealtimeDelivery);
       const writes = await countServerWrites(
         port,
-        () => {
-          for (let index = 0; index < FRAMES; index += 1) {
-            delivery.toUsers([bob.id], 'typing', typing(index));
-          }
-        },
+        () => burstTo(delivery, bob.id),
         async () => {
           while (received.length < FRAMES) {
             await new Promise((resolve) => socket.once('typing', resolve));
@@ -102,11 +105,7 @@ describe('realtime: frames to one connection in one event-loop turn leave in one
       const delivery = app.app.get(RealtimeDelivery);
       const writes = await countServerWrites(
         port,
-        () => {
-          for (let index = 0; index < FRAMES; index += 1) {
-            delivery.toUsers([bob.id], 'typing', typing(index));
-          }
-        },
+        () => burstTo(delivery, bob.id),
         async () => {
           for (let index = 0; index < FRAMES; index += 1) {
             const frame = await client.next((f) => f.type === 'typing', `typing ${index}`);
