@@ -65,9 +65,8 @@ const RETRIED_CODES = new Set(['23505', '40P01']);
  * none is accepted while the oldest queued one has waited `messaging.maxQueueWaitMs` (the count bound
  * alone lets latency grow when the machine is slower than the default assumes), nor while the event
  * loop runs later than `messaging.loopLagLimitMs` (input then waits before it is even parsed, see
- * LoopLagGate); the next one is
- * refused at once with UNAVAILABLE (503 + retry hint), so accepted sends keep a bounded
- * wait instead of every send timing out together. A batch that fails for a reason other than the
+ * LoopLagGate); the next one is refused at once with UNAVAILABLE (503 + retry hint), so accepted
+ * sends keep a bounded wait instead of every send timing out together. A batch that fails for a reason other than the
  * database being unreachable is split in halves until the send that cannot be stored fails alone.
  */
 @Injectable()
