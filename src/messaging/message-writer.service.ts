@@ -46,6 +46,8 @@ interface QueuedSend extends PendingSend {
   reject: (error: Error) => void;
 }
 
+/** The loop-lag bound refuses sends only with at least this many accepted and not yet settled. */
+const LAG_SHED_MIN_QUEUED = 64;
 /** Most sends per transaction; beyond it the next transaction follows at once. */
 const MAX_BATCH = 256;
 const MAX_ATTEMPTS = 3;
@@ -64,8 +66,8 @@ const RETRIED_CODES = new Set(['23505', '40P01']);
  * Admission control: at most `messaging.maxQueuedSends` sends are accepted and not yet settled, and
  * none is accepted while the oldest queued one has waited `messaging.maxQueueWaitMs` (the count bound
  * alone lets latency grow when the machine is slower than the default assumes), nor while the event
- * loop runs later than `messaging.loopLagLimitMs` (input then waits before it is even parsed, see
- * LoopLagGate); the next one is refused at once with UNAVAILABLE (503 + retry hint), so accepted
+ * loop runs later than `messaging.loopLagLimitMs` while sends pile up (input then waits before it is
+ * even parsed, see LoopLagGate); the next one is refused at once with UNAVAILABLE (503 + retry hint), so accepted
  * sends keep a bounded wait instead of every send timing out together. A batch that fails for a reason other than the
  * database being unreachable is split in halves until the send that cannot be stored fails alone.
  */
@@ -107,7 +109,10 @@ export class MessageWriter implements BeforeApplicationShutdown {
       oldest !== undefined &&
       now - oldest.queuedAt > this.maxQueueWaitMs;
     const full = this.pending >= this.maxQueued;
-    if (full || tooOld || this.loopLag.lagging) {
+    // A late loop with few sends queued is busy with something else (a reconnect storm's handshakes):
+    // messages are slow there but flowing, and refusing them would not shorten the turns.
+    const late = this.pending >= LAG_SHED_MIN_QUEUED && this.loopLag.lagging;
+    if (full || tooOld || late) {
       this.metrics.shed.inc({
         reason: full ? 'send_queue' : tooOld ? 'send_queue_wait' : 'event_loop_lag',
       });
