@@ -85,8 +85,6 @@ async function main() {
     for (let i = 0; i < WARMUP; i += 1) {
       await repository.post(batch(), new Date());
     }
-    // The repository keeps the pool's one connection for its writes: give it back to ask its pid.
-    await repository.releaseWriterConnection();
     const [{ pid }] = await dataSource.query('SELECT pg_backend_pid() AS pid');
     const batches = Array.from({ length: BATCHES }, batch);
     const pgBefore = cpuMs(pid);
@@ -103,7 +101,6 @@ async function main() {
     const pgMs = cpuMs(pid) - pgBefore;
     const messages = BATCHES * PER_BATCH;
     const nodeMs = (nodeCpu.user + nodeCpu.system) / 1000;
-    await repository.releaseWriterConnection();
     console.log(
       JSON.stringify({
         batches: BATCHES,

@@ -148,7 +148,6 @@ export class MessageWriter implements BeforeApplicationShutdown {
     while (this.flushing) {
       await this.flushing;
     }
-    await this.messages.releaseWriterConnection();
   }
 
   private schedule(): void {

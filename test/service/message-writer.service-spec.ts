@@ -36,7 +36,7 @@ describe('MessageWriter', () => {
       new MetricsService(),
       new ConfigService({ messaging: { maxQueuedSends, maxQueueWaitMs, batchIntervalMs } }),
     );
-    // Each writer keeps a connection of the small pool: given back after each test.
+    // Stopped after each test: nothing of one test's writer runs into the next.
     writers.push(writer);
     return writer;
   };

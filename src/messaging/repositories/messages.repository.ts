@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { DataSource, type QueryRunner } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { MessageType } from '../../../libs/contracts/src';
 import { MESSAGE_COLUMNS, type MessageRow } from '../message-view';
 
@@ -136,13 +136,6 @@ function createdRow(send: MessageToPost, id: string, now: Date, row: CreatedColu
  */
 @Injectable()
 export class MessagesRepository {
-  /**
-   * The group commit's own connection, kept between batches: at a cold start hundreds of lookups
-   * queue for the pool at once, and the writer (whose batches commit one at a time) must not wait
-   * behind them. Given back on any error (a dropped connection is not reused) and at shutdown.
-   */
-  private writerConnection: QueryRunner | null = null;
-
   constructor(private readonly dataSource: DataSource) {}
 
   /**
@@ -152,26 +145,23 @@ export class MessagesRepository {
    */
   async post(batch: readonly MessageToPost[], now: Date): Promise<PostedBatch> {
     const ids = batch.map((send) => send.messageId ?? randomUUID());
-    const rows = await this.onWriterConnection((connection) =>
-      this.dataSource.query<PostedRow[]>(
-        `SELECT * FROM post_messages($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[],
+    const rows = await this.dataSource.query<PostedRow[]>(
+      `SELECT * FROM post_messages($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[],
                                    $6::text[], $7::varchar[], $8::varchar[], $9::uuid[], $10::text[],
                                    $11::timestamptz)`,
-        [
-          ids,
-          batch.map((send) => send.conversationId),
-          batch.map((send) => send.senderId),
-          batch.map((send) => send.recipientId),
-          batch.map((send) => send.groupId),
-          batch.map((send) => send.content),
-          batch.map((send) => send.messageType),
-          batch.map((send) => send.clientMessageId),
-          batch.map((send) => send.replyToId ?? null),
-          batch.map((send) => (send.mentions?.length ? `{${send.mentions.join(',')}}` : null)),
-          now,
-        ],
-        connection,
-      ),
+      [
+        ids,
+        batch.map((send) => send.conversationId),
+        batch.map((send) => send.senderId),
+        batch.map((send) => send.recipientId),
+        batch.map((send) => send.groupId),
+        batch.map((send) => send.content),
+        batch.map((send) => send.messageType),
+        batch.map((send) => send.clientMessageId),
+        batch.map((send) => send.replyToId ?? null),
+        batch.map((send) => (send.mentions?.length ? `{${send.mentions.join(',')}}` : null)),
+        now,
+      ],
     );
     const posted: PostedBatch = { outcomes: new Map(), roots: new Map(), participants: new Map() };
     for (const row of rows) {
@@ -199,29 +189,6 @@ export class MessagesRepository {
       }
     }
     return posted;
-  }
-
-  /** Gives the group commit's connection back to the pool (shutdown; the next batch takes one). */
-  async releaseWriterConnection(): Promise<void> {
-    const connection = this.writerConnection;
-    this.writerConnection = null;
-    if (connection && !connection.isReleased) {
-      await connection.release().catch(() => undefined);
-    }
-  }
-
-  private async onWriterConnection<T>(work: (connection: QueryRunner) => Promise<T>): Promise<T> {
-    if (!this.writerConnection || this.writerConnection.isReleased) {
-      const connection = this.dataSource.createQueryRunner();
-      await connection.connect();
-      this.writerConnection = connection;
-    }
-    try {
-      return await work(this.writerConnection);
-    } catch (error) {
-      await this.releaseWriterConnection();
-      throw error;
-    }
   }
 
   /**
