@@ -125,10 +125,16 @@ describe('cold start: a burst of first sends for many new pairs', () => {
 });
 
 /**
- * Holds the rows of these conversations locked (as a slow database would), so the writer's batch
- * waits and later sends pile up in its queue, whatever the speed of the machine. Returns the release.
+ * Holds the rows of every direct conversation locked (as a slow database would), so the writer's
+ * batch waits and later sends pile up in its queue, whatever the speed of the machine. Returns the
+ * release.
  */
-async function holdConversations(app: TestApp, ids: string[]): Promise<() => Promise<void>> {
+async function holdDirectConversations(app: TestApp): Promise<() => Promise<void>> {
+  const ids = (
+    await app.app
+      .get(DataSource)
+      .query<{ id: string }[]>(`SELECT id FROM conversations WHERE type = 'direct'`)
+  ).map((row) => row.id);
   const client = new Client({ connectionString: app.databaseUrl });
   await client.connect();
   await client.query('BEGIN');
@@ -178,13 +184,7 @@ describe('overload: a small send queue sheds the excess at once', () => {
         emitWithAck(socket, 'send_message', { recipientID: recipient.id, content: 'warm' }),
       ),
     );
-    const conversations = await app.app
-      .get(DataSource)
-      .query<{ id: string }[]>(`SELECT id FROM conversations WHERE type = 'direct'`);
-    const release = await holdConversations(
-      app,
-      conversations.map((row) => row.id),
-    );
+    const release = await holdDirectConversations(app);
     const settled: boolean[] = [];
     const pending = Array.from({ length: 200 }, (_, i) =>
       emitWithAck<Message>(senderSockets[i % senderSockets.length], 'send_message', {
@@ -221,13 +221,7 @@ describe('overload: a small send queue sheds the excess at once', () => {
   });
 
   it('should answer an HTTP send over the bound with 503 and Retry-After', async () => {
-    const conversations = await app.app
-      .get(DataSource)
-      .query<{ id: string }[]>(`SELECT id FROM conversations WHERE type = 'direct'`);
-    const release = await holdConversations(
-      app,
-      conversations.map((row) => row.id),
-    );
+    const release = await holdDirectConversations(app);
     const answered: number[] = [];
     const pending = Array.from({ length: 12 }, (_, i) =>
       app
@@ -281,13 +275,7 @@ describe('overload: a late event loop sheds sends at once while sends pile up', 
     await lateTurns();
     expect((await send('late, queue empty')).success).toBe(true);
 
-    const conversations = await app.app
-      .get(DataSource)
-      .query<{ id: string }[]>(`SELECT id FROM conversations WHERE type = 'direct'`);
-    const release = await holdConversations(
-      app,
-      conversations.map((row) => row.id),
-    );
+    const release = await holdDirectConversations(app);
     const writer = app.app.get(MessageWriter);
     const queued = Array.from({ length: 70 }, (_, i) => send(`queued ${i}`));
     await until('sends queued', () => (writer.queued >= 70 ? true : undefined), 10_000);
