@@ -26,6 +26,7 @@ export const databaseConfig = registerAs('database', () => {
   return {
     url: e.DATABASE_URL,
     poolSize: e.DATABASE_POOL_SIZE,
+    poolMin: e.DATABASE_POOL_MIN,
     poolMaxWaiters: e.DATABASE_POOL_MAX_WAITERS,
     connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
     statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,

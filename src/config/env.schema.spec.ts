@@ -18,6 +18,7 @@ describe('validateEnv', () => {
       REDIS_KEY_PREFIX: '',
       PRESENCE_INSTANCE_TTL_MS: 15_000,
       DATABASE_POOL_SIZE: 20,
+      DATABASE_POOL_MIN: 20,
       DATABASE_POOL_MAX_WAITERS: 200,
       DATABASE_CONNECT_TIMEOUT_MS: 5_000,
       DATABASE_STATEMENT_TIMEOUT_MS: 15_000,
@@ -39,10 +40,17 @@ describe('validateEnv', () => {
       }),
     ).toMatchObject({
       DATABASE_POOL_SIZE: 5,
+      DATABASE_POOL_MIN: 5,
       MESSAGE_QUEUE_LIMIT: 10,
       DATABASE_LOCK_TIMEOUT_MS: 0,
     });
+    expect(validateEnv({ DATABASE_POOL_SIZE: '5', DATABASE_POOL_MIN: '0' })).toMatchObject({
+      DATABASE_POOL_MIN: 0,
+    });
     expect(() => validateEnv({ DATABASE_POOL_SIZE: '0' })).toThrow(EnvValidationError);
+    expect(() => validateEnv({ DATABASE_POOL_SIZE: '5', DATABASE_POOL_MIN: '6' })).toThrow(
+      /DATABASE_POOL_MIN/,
+    );
     expect(() => validateEnv({ MESSAGE_QUEUE_LIMIT: 'lots' })).toThrow(/MESSAGE_QUEUE_LIMIT/);
   });
 

@@ -37,6 +37,8 @@ export interface Env {
   S3_SECRET_ACCESS_KEY: string | undefined;
   /** PostgreSQL connections per process. */
   DATABASE_POOL_SIZE: number;
+  /** Connections opened and warmed at start-up and kept open when idle (at most the pool size). */
+  DATABASE_POOL_MIN: number;
   /** Requests allowed to wait for a pool connection; more are answered 503 at once. */
   DATABASE_POOL_MAX_WAITERS: number;
   /** Longest wait for a pool connection (a new one included) before the request fails with 503. */
@@ -227,6 +229,7 @@ export function validateEnv(raw: Record<string, unknown>): Env {
     throw new EnvValidationError('JWT_SECRET', placeholder);
   }
   const workers = blankToUndefined(raw.WORKERS);
+  const poolSize = integer(raw, 'DATABASE_POOL_SIZE', 20, 1, 1_000);
   if (workers !== undefined && workers !== 'auto' && !/^[1-9]\d{0,2}$/.test(workers)) {
     throw new EnvValidationError(
       'WORKERS',
@@ -253,7 +256,8 @@ export function validateEnv(raw: Record<string, unknown>): Env {
     PRESENCE_INSTANCE_TTL_MS: integer(raw, 'PRESENCE_INSTANCE_TTL_MS', 15_000, 1_500, 600_000),
     ATTACHMENT_MAX_BYTES: integer(raw, 'ATTACHMENT_MAX_BYTES', 25 * 1024 * 1024, 1, 5 * 1024 ** 3),
     ...s3Settings(raw),
-    DATABASE_POOL_SIZE: integer(raw, 'DATABASE_POOL_SIZE', 20, 1, 1_000),
+    DATABASE_POOL_SIZE: poolSize,
+    DATABASE_POOL_MIN: integer(raw, 'DATABASE_POOL_MIN', poolSize, 0, poolSize),
     DATABASE_POOL_MAX_WAITERS: integer(raw, 'DATABASE_POOL_MAX_WAITERS', 200, 1, 1_000_000),
     DATABASE_CONNECT_TIMEOUT_MS: integer(raw, 'DATABASE_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),
     DATABASE_STATEMENT_TIMEOUT_MS: integer(

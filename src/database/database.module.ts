@@ -6,27 +6,37 @@ import { DataSource } from 'typeorm';
 import type { RootConfig } from '../config/configuration';
 import { runMigrationsLocked } from './migrate';
 import { boundPoolWaiters, guardCheckedOutClients } from './pool-admission';
+import { warmPool } from './pool-warm-up';
 import { buildDataSourceOptions } from './typeorm-options';
 
 /**
  * Puts the configured bound on the app pool's waiters (see boundPoolWaiters) and an error listener
- * on every connection it hands out (see guardCheckedOutClients).
+ * on every connection it hands out (see guardCheckedOutClients), then opens and warms
+ * `DATABASE_POOL_MIN` connections before the server listens (see warmPool).
  */
 @Injectable()
-class PoolAdmission implements OnApplicationBootstrap {
+class PoolSetup implements OnApplicationBootstrap {
   constructor(
     private readonly dataSource: DataSource,
     private readonly config: ConfigService<RootConfig, true>,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     const pool = (this.dataSource.driver as unknown as { master?: Pool }).master;
-    if (pool) {
-      boundPoolWaiters(pool, this.config.get('database.poolMaxWaiters', { infer: true }));
-      const logger = new Logger('DatabasePool');
-      guardCheckedOutClients(pool, (error) =>
-        logger.warn(`A connection in use was closed by the server: ${error.message}`),
-      );
+    if (!pool) {
+      return;
+    }
+    boundPoolWaiters(pool, this.config.get('database.poolMaxWaiters', { infer: true }));
+    const logger = new Logger('DatabasePool');
+    guardCheckedOutClients(pool, (error) =>
+      logger.warn(`A connection in use was closed by the server: ${error.message}`),
+    );
+    const { warmed, error } = await warmPool(
+      pool,
+      this.config.get('database.poolMin', { infer: true }),
+    );
+    if (error) {
+      logger.warn(`Warmed ${warmed} connections at start-up; the rest failed: ${error.message}`);
     }
   }
 }
@@ -52,6 +62,7 @@ class PoolAdmission implements OnApplicationBootstrap {
         return {
           ...buildDataSourceOptions(url, {
             poolSize: database.poolSize,
+            minSize: database.poolMin,
             connectTimeoutMs: database.connectTimeoutMs,
             statementTimeoutMs: database.statementTimeoutMs,
             lockTimeoutMs: database.lockTimeoutMs,
@@ -63,6 +74,6 @@ class PoolAdmission implements OnApplicationBootstrap {
       },
     }),
   ],
-  providers: [PoolAdmission],
+  providers: [PoolSetup],
 })
 export class DatabaseModule {}

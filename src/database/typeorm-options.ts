@@ -43,6 +43,8 @@ export const MIGRATIONS = [
 /** Pool size and the per-connection limits that keep an overloaded database answering. */
 export interface PoolSettings {
   poolSize: number;
+  /** Connections the pool keeps open when idle (see pool-warm-up.ts for why the app keeps them). */
+  minSize: number;
   connectTimeoutMs: number;
   /** 0 = none: PostgreSQL's statement_timeout, lock_timeout, idle_in_transaction_session_timeout. */
   statementTimeoutMs: number;
@@ -53,6 +55,7 @@ export interface PoolSettings {
 /** Migrations and the CLI: no statement or lock timeout (a migration may legitimately take long). */
 const MAINTENANCE_POOL: PoolSettings = {
   poolSize: 2,
+  minSize: 0,
   connectTimeoutMs: 10_000,
   statementTimeoutMs: 0,
   lockTimeoutMs: 0,
@@ -81,6 +84,7 @@ export function buildDataSourceOptions(
     logging: false,
     extra: {
       max: settings.poolSize,
+      min: settings.minSize,
       connectionTimeoutMillis: settings.connectTimeoutMs,
       idleTimeoutMillis: 30_000,
       application_name: 'messaging-api',

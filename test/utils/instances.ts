@@ -87,6 +87,7 @@ export async function startInstance(name: string, options: InstanceOptions): Pro
     RATE_LIMIT_MESSAGES: '0',
     RATE_LIMIT_TYPING: '0',
     RATE_LIMIT_LOGIN_FAILURES: '3',
+    DATABASE_POOL_MIN: '2',
     ...options.env,
   };
   delete env.WORKERS;

@@ -78,6 +78,9 @@ export async function withTestEnv<T>(
     RATE_LIMIT_MESSAGES: '0',
     RATE_LIMIT_TYPING: '0',
     RATE_LIMIT_REQUESTS: '0',
+    // A test process boots many apps against one server (max_connections 100): two warm
+    // connections each, not the production default of the whole pool.
+    DATABASE_POOL_MIN: '2',
     ...extra,
   };
   const previous: Record<string, string | undefined> = {};
