@@ -114,6 +114,25 @@ describe('messaging repositories', () => {
     expect(await conversations.findAccess(low, randomUUID())).toBeNull();
   });
 
+  it('should answer many access requests in one statement, in request order', async () => {
+    const stranger = await newUser();
+    const answers = await conversations.findAccesses([
+      { userId: high, ref: low },
+      { userId: low, ref: randomUUID() },
+      { userId: stranger, ref: conversationId },
+      { userId: low, ref: conversationId },
+    ]);
+    expect(answers.map((answer) => answer?.id ?? null)).toEqual([
+      conversationId,
+      null,
+      conversationId,
+      conversationId,
+    ]);
+    expect(answers[2]?.member).toBeNull();
+    expect(answers[3]).toEqual(await conversations.findAccess(low, conversationId));
+    expect(await conversations.findAccesses([])).toEqual([]);
+  });
+
   it('should move the read marker forward only and return the stored one', async () => {
     await post(low, 5);
     expect(await members.advanceRead(conversationId, high, 4)).toBe(4);

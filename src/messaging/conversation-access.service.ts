@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
+import { TickBatcher } from '../common/concurrency/tick-batcher';
 import { AppError } from '../common/errors/app-error';
 import { assertUuid } from '../common/validation/uuid';
-import { ConversationsRepository } from './repositories/conversations.repository';
+import {
+  ConversationsRepository,
+  type ConversationAccessRecord,
+} from './repositories/conversations.repository';
 
 /** What a caller may do in a conversation, resolved from any of the ids the API accepts. */
 export interface ConversationAccess {
@@ -25,13 +29,37 @@ export interface ConversationAccess {
  */
 @Injectable()
 export class ConversationAccessService {
-  constructor(private readonly conversations: ConversationsRepository) {}
+  /**
+   * The lookups asked in one event-loop turn share one statement (keys `user:ref`). Never joined to
+   * a read already running: a caller's lookup must see what the caller did before asking (a group
+   * it just joined), so it waits for the next statement instead.
+   */
+  private readonly lookups: TickBatcher<string, ConversationAccessRecord | null>;
+
+  constructor(private readonly conversations: ConversationsRepository) {
+    this.lookups = new TickBatcher(
+      async (keys) => {
+        const requests = keys.map((key) => {
+          const [userId, ref] = key.split(':');
+          return { userId, ref };
+        });
+        const records = await this.conversations.findAccesses(requests);
+        return new Map(keys.map((key, index) => [key, records[index]]));
+      },
+      { maxBatch: 500, fallback: null, joinInFlight: false },
+    );
+  }
+
+  /** How many batched lookups ran (for tests: counters, not timings). */
+  get lookupLoads(): number {
+    return this.lookups.loads;
+  }
 
   /** Returns null only for a peer user with whom no conversation exists yet. */
   async resolve(userId: string, ref: string): Promise<ConversationAccess | null> {
     assertUuid(ref, 'conversationID');
     const id = ref.toLowerCase();
-    const row = await this.conversations.findAccess(userId, id);
+    const row = await this.lookups.get(`${userId}:${id}`);
     if (!row) {
       if (id === userId.toLowerCase()) {
         throw AppError.validation('There is no conversation with yourself');

@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import { expect } from 'expect';
+import { ConversationAccessService } from '../../src/messaging/conversation-access.service';
 import { MarkersService } from '../../src/messaging/markers.service';
 import { MessageSendingService } from '../../src/messaging/message-sending.service';
 import { createServiceApp, type ServiceApp } from '../utils/service-app';
@@ -64,5 +65,28 @@ describe('MarkersService across two instances', () => {
     expect(markers.peerReads - readsBefore).toBe(1);
     expect([...peers[0]].sort()).toEqual(spokes.map((s) => s.id).sort());
     expect(peers.slice(1)).toEqual(spokes.map(() => [hub.id]));
+  });
+
+  it('should check access for the first receipts of many conversations in one turn with one query, each answered on its own', async () => {
+    const sending = a.app.get(MessageSendingService);
+    const markers = b.app.get(MarkersService);
+    const access = b.app.get(ConversationAccessService);
+    const senders = await insertUsers(a.db, 6, 'cold-s');
+    const [reader, stranger] = await insertUsers(a.db, 2, 'cold-r');
+    const conversations: string[] = [];
+    for (const sender of senders) {
+      conversations.push(
+        (await sending.send(sender.id, { recipientID: reader.id, content: 'cold' })).conversationID,
+      );
+    }
+    // B has never seen these conversations (a cold start): every receipt needs an access check.
+    const loadsBefore = access.lookupLoads;
+    const [confirmed, refused] = await Promise.all([
+      Promise.all(conversations.map((id) => markers.markDelivered(reader.id, id, 1))),
+      markers.markDelivered(stranger.id, conversations[0], 1).catch((error: unknown) => error),
+    ]);
+    expect(access.lookupLoads - loadsBefore).toBe(1);
+    expect(confirmed).toEqual(conversations.map((id) => ({ conversationID: id, seq: 1 })));
+    expect(refused).toMatchObject({ code: 'FORBIDDEN' });
   });
 });

@@ -97,38 +97,56 @@ export class ConversationsRepository {
 
   /** `ref` is a conversation id, a group id, or the other user of a direct conversation. */
   async findAccess(userId: string, ref: string): Promise<ConversationAccessRecord | null> {
-    const rows: AccessRow[] = await this.dataSource.query(
-      `SELECT c.id, c.type, c.group_id, c.user_low, c.user_high, c.last_seq, g.visibility,
-              m.user_id AS member_user, m.left_seq, m.last_read_seq, m.last_delivered_seq
-         FROM conversations c
-         LEFT JOIN groups g ON g.id = c.group_id
-         LEFT JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = $2
-        WHERE c.id = $1
-           OR c.group_id = $1
-           OR (c.type = 'direct' AND c.user_low = LEAST($1::uuid, $2::uuid) AND c.user_high = GREATEST($1::uuid, $2::uuid))
-        LIMIT 1`,
-      [ref, userId],
-    );
-    const row = rows[0];
-    if (!row) {
-      return null;
+    return (await this.findAccesses([{ userId, ref }]))[0];
+  }
+
+  /**
+   * findAccess for many (caller, ref) requests in ONE statement, answers in request order: the
+   * receipts, reads and typing of a cold start (every conversation new to the process) would
+   * otherwise cost one query each, all at once, holding every pool connection the commit needs.
+   */
+  async findAccesses(
+    requests: readonly { userId: string; ref: string }[],
+  ): Promise<(ConversationAccessRecord | null)[]> {
+    if (!requests.length) {
+      return [];
     }
-    return {
-      id: row.id,
-      type: row.type,
-      groupId: row.group_id,
-      userLow: row.user_low,
-      userHigh: row.user_high,
-      lastSeq: Number(row.last_seq),
-      groupVisibility: row.visibility,
-      member: row.member_user
-        ? {
-            leftSeq: row.left_seq === null ? null : Number(row.left_seq),
-            lastReadSeq: Number(row.last_read_seq ?? 0),
-            lastDeliveredSeq: Number(row.last_delivered_seq ?? 0),
-          }
-        : null,
-    };
+    const rows: (AccessRow & { ord: string })[] = await this.dataSource.query(
+      `SELECT r.ord, c.id, c.type, c.group_id, c.user_low, c.user_high, c.last_seq, g.visibility,
+              m.user_id AS member_user, m.left_seq, m.last_read_seq, m.last_delivered_seq
+         FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS r(ref, user_id, ord)
+         JOIN LATERAL (
+           SELECT c.id, c.type, c.group_id, c.user_low, c.user_high, c.last_seq
+             FROM conversations c
+            WHERE c.id = r.ref
+               OR c.group_id = r.ref
+               OR (c.type = 'direct' AND c.user_low = LEAST(r.ref, r.user_id) AND c.user_high = GREATEST(r.ref, r.user_id))
+            LIMIT 1
+         ) c ON true
+         LEFT JOIN groups g ON g.id = c.group_id
+         LEFT JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = r.user_id`,
+      [requests.map((request) => request.ref), requests.map((request) => request.userId)],
+    );
+    const answers: (ConversationAccessRecord | null)[] = requests.map(() => null);
+    for (const row of rows) {
+      answers[Number(row.ord) - 1] = {
+        id: row.id,
+        type: row.type,
+        groupId: row.group_id,
+        userLow: row.user_low,
+        userHigh: row.user_high,
+        lastSeq: Number(row.last_seq),
+        groupVisibility: row.visibility,
+        member: row.member_user
+          ? {
+              leftSeq: row.left_seq === null ? null : Number(row.left_seq),
+              lastReadSeq: Number(row.last_read_seq ?? 0),
+              lastDeliveredSeq: Number(row.last_delivered_seq ?? 0),
+            }
+          : null,
+      };
+    }
+    return answers;
   }
 
   /** Whether a user with this id exists (a peer with whom no conversation exists yet). */
