@@ -160,8 +160,32 @@ function merge(rs, { scheduled, startAt, durationMs, recipientsPerMessage, procs
     generatorLagMs: summarize(mergeSorted(rs.map((r) => r.lag))),
     generatorLoopDelayP99Ms: round(Math.max(...rs.map((r) => r.loopP99)), 1),
     generatorLoopDelayMaxMs: round(Math.max(...rs.map((r) => r.loopMax)), 1),
+    timeline: mergeTimeline(rs),
     procs,
   };
+}
+
+/**
+ * Per half second of scheduled send time: sends acked (with their ack latency), refused and timed
+ * out. Shows when in a window the tail happened (the first second of a cold start, a stall).
+ */
+function mergeTimeline(rs) {
+  const length = Math.max(0, ...rs.map((r) => (r.timeline || []).length));
+  const out = [];
+  for (let i = 0; i < length; i++) {
+    const buckets = rs.map((r) => (r.timeline || [])[i]).filter(Boolean);
+    const lat = summarize(mergeSorted(buckets.map((b) => b.ackLat)));
+    out.push({
+      fromS: i / 2,
+      acked: lat.count,
+      refused: buckets.reduce((a, b) => a + b.refused, 0),
+      timeouts: buckets.reduce((a, b) => a + b.timeouts, 0),
+      ackP50Ms: lat.p50,
+      ackP99Ms: lat.p99,
+      ackMaxMs: lat.max,
+    });
+  }
+  return out;
 }
 
 /**

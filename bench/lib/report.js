@@ -252,6 +252,33 @@ function kneeRows(result) {
 }
 
 /** options.chart: the latency-vs-rate SVG's path relative to the report, when one was written. */
+/** Ack latency per half second of send time for the cold-start and overload windows (ours). */
+function timelineSection(scenarios) {
+  const windows = [
+    ['cold', scenarios.cold],
+    ['overload', scenarios.overload],
+  ].filter(([, r]) => r && r.timeline && r.timeline.length);
+  if (!windows.length) {
+    return [];
+  }
+  const lines = ['## When the tail happened: ack latency per half second of send time (ours)', ''];
+  lines.push('Each row is the sends scheduled in that half second: acked (with their send → ack latency),');
+  lines.push('refused with `UNAVAILABLE`, and ack timeouts. A cold start shows as slow first rows.');
+  lines.push('');
+  for (const [name, r] of windows) {
+    lines.push(`${name}:`);
+    lines.push('');
+    lines.push(
+      table(
+        ['from (s)', 'acked', 'refused', 'timeouts', 'ack p50 (ms)', 'ack p99 (ms)', 'ack max (ms)'],
+        r.timeline.map((b) => [fmt(b.fromS), fmt(b.acked), fmt(b.refused), fmt(b.timeouts), fmt(b.ackP50Ms), fmt(b.ackP99Ms), fmt(b.ackMaxMs)]),
+      ),
+    );
+    lines.push('');
+  }
+  return lines;
+}
+
 function renderMarkdown(result, options = {}) {
   const m = result.machine;
   const o = result.opts;
@@ -331,8 +358,9 @@ function renderMarkdown(result, options = {}) {
       lines.push('');
     }
   }
-  const dbRows = [];
   const os = (result.targets.ours || {}).scenarios || {};
+  lines.push(...timelineSection(os));
+  const dbRows = [];
   const dbRow = (name, r) => {
     if (r && r.db) {
       const top = Object.entries(r.db.writesPerMessageByTable)

@@ -54,7 +54,21 @@ function newPhase(tag) {
     receiptLat: new Samples(),
     firstSendAt: 0,
     lastSendAt: 0,
+    // per TIMELINE_BUCKET_MS of scheduled send time: acked latencies, refusals, timeouts
+    timeline: [],
+    startAt: 0,
   };
+}
+
+const TIMELINE_BUCKET_MS = 500;
+
+/** The timeline bucket of a send scheduled at `sched` (created on first use). */
+function bucketOf(ph, sched) {
+  const i = Math.max(0, Math.floor((sched - ph.startAt) / TIMELINE_BUCKET_MS));
+  while (ph.timeline.length <= i) {
+    ph.timeline.push({ ackLat: [], refused: 0, timeouts: 0 });
+  }
+  return ph.timeline[i];
 }
 
 /** Per socket, per conversation: which seqs arrived (duplicates are counted, not re-measured). */
@@ -252,6 +266,7 @@ const handlers = {
       return Promise.resolve({ scheduled: 0 });
     }
     const interval = 1000 / rate;
+    ph.startAt = startAt;
     const entries = senders.map((s) => ({ s, e: sockets.get(s.key) }));
     const pad = 'x'.repeat(msgSize);
     let k = 0;
@@ -273,11 +288,13 @@ const handlers = {
         ph.outstanding--;
         if (err) {
           ph.ackTimeouts++;
+          bucketOf(ph, sched).timeouts++;
           return;
         }
         if (res && res.success) {
           ph.acked++;
           ph.ackLat.push(monoMs() - sched);
+          bucketOf(ph, sched).ackLat.push(monoMs() - sched);
           ph.ackedBy[s.key] = (ph.ackedBy[s.key] || 0) + 1;
           const d = res.data;
           if (d && !ph.conversations[s.key]) {
@@ -292,6 +309,7 @@ const handlers = {
             m.set(d.seq, sched);
           }
         } else {
+          bucketOf(ph, sched).refused++;
           ph.ackErrors++;
           const code = (res && res.error && res.error.code) || 'NO_ERROR_CODE';
           ph.errorCodes[code] = (ph.errorCodes[code] || 0) + 1;
@@ -375,6 +393,7 @@ const handlers = {
       receiptLat: ph.receiptLat.take(),
       loopP99: loop.percentile(99) / 1e6,
       loopMax: loop.max / 1e6,
+      timeline: ph.timeline.map((b) => ({ ackLat: Float64Array.from(b.ackLat), refused: b.refused, timeouts: b.timeouts })),
     };
     return r;
   },
