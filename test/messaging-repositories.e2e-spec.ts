@@ -164,6 +164,55 @@ describe('messaging repositories', () => {
     ]);
   });
 
+  it('should write delivery marks and messages on the same marker rows at once, each marker at the highest of both', async () => {
+    const pairs: { id: string; users: [string, string] }[] = [];
+    for (let i = 0; i < 10; i += 1) {
+      const users = [await newUser(), await newUser()].sort() as [string, string];
+      const key = `${users[0]}:${users[1]}`;
+      pairs.push({
+        id: (await conversations.findOrCreateDirects([key])).get(key) as string,
+        users,
+      });
+    }
+    // Both sides of every pair send (their marker rows are locked by post_messages) while flushes
+    // mark the same rows delivered, listed in the opposite order.
+    const writes = Array.from({ length: 12 }, (_, round) =>
+      messages.post(
+        pairs.flatMap(({ id, users }) =>
+          users.map((senderId, side): MessageToPost => ({
+            conversationId: id,
+            senderId,
+            recipientId: users[1 - side],
+            groupId: null,
+            content: `r${round}`,
+            messageType: 'text',
+            clientMessageId: null,
+          })),
+        ),
+        new Date(),
+      ),
+    );
+    const flushes = Array.from({ length: 12 }, (_, round) =>
+      members.writeDeliveryMarks(
+        pairs
+          .flatMap(({ id, users }) =>
+            users.map((userId) => ({ conversationId: id, userId, seq: round + 1 })),
+          )
+          .reverse(),
+      ),
+    );
+    await Promise.all([...writes, ...flushes]);
+    const markers = await members.activeMarkers(pairs.map((pair) => pair.id));
+    expect(markers).toHaveLength(20);
+    // 24 messages per conversation, the two sides taking turns: each side's marker is at its own
+    // last message (a sender has seen the conversation up to what it sent), above every flushed mark.
+    for (const { id, users } of pairs) {
+      const of = (userId: string) =>
+        markers.find((m) => m.conversationId === id && m.userId === userId)?.lastDeliveredSeq;
+      expect([of(users[0]), of(users[1])]).toEqual([23, 24]);
+    }
+  });
+
   it('should page, locate and list senders with numeric seqs', async () => {
     await post(low, 2);
     await post(high, 2);
