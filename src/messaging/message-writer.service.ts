@@ -150,7 +150,8 @@ export class MessageWriter implements BeforeApplicationShutdown {
     }
   }
 
-  private schedule(): void {
+  /** `now`: start at once when no pacing applies (the previous batch has just committed). */
+  private schedule(now = false): void {
     if (this.flushing) {
       return;
     }
@@ -161,27 +162,38 @@ export class MessageWriter implements BeforeApplicationShutdown {
       this.queue.length >= MAX_BATCH
         ? 0
         : this.lastBatchAt + this.minBatchIntervalMs - performance.now();
-    this.flushing = new Promise<void>((resolve) =>
-      wait >= 1 ? setTimeout(resolve, wait) : setImmediate(resolve),
-    )
-      .then(() => this.drain())
-      .finally(() => {
-        this.flushing = null;
-        if (this.queue.length) {
-          this.schedule();
-        }
-      });
+    this.flushing =
+      now && wait < 1
+        ? this.drain()
+        : new Promise<void>((resolve) =>
+            wait >= 1 ? setTimeout(resolve, wait) : setImmediate(resolve),
+          ).then(() => this.drain());
   }
 
-  /** One batch; `schedule` paces the next. */
+  /**
+   * One batch. Once it is committed the next one may go to PostgreSQL at once, before this one's
+   * sends are settled: their acks and fan-out (the event loop's work) then overlap the next commit
+   * (the database's), where before the next commit waited for them and for a whole poll phase.
+   * Commits still run one at a time and in order, so a conversation's messages keep their order.
+   */
   private async drain(): Promise<void> {
     const batch = this.queue.slice(0, MAX_BATCH);
     this.queue = this.queue.slice(batch.length);
     this.lastBatchAt = performance.now();
-    await this.commitBatch(batch);
+    let settle: () => void;
+    try {
+      settle = await this.commitBatch(batch);
+    } finally {
+      this.flushing = null;
+      if (this.queue.length) {
+        this.schedule(true);
+      }
+    }
+    settle();
   }
 
-  private async commitBatch(batch: QueuedSend[]): Promise<void> {
+  /** Commits `batch` and returns what settles its sends (run it once the next batch is on its way). */
+  private async commitBatch(batch: QueuedSend[]): Promise<() => void> {
     let outcomes: Awaited<ReturnType<MessageWriter['writeOnce']>>;
     try {
       outcomes = await this.writeRetrying(batch);
@@ -189,31 +201,31 @@ export class MessageWriter implements BeforeApplicationShutdown {
       if (isDependencyUnavailable(error)) {
         // Nothing is wrong with these sends: the database is away. Splitting would only add load.
         const failure = AppError.unavailable('The message could not be stored now, try again', 2);
-        batch.forEach((send) => send.reject(failure));
-        return;
+        return () => batch.forEach((send) => send.reject(failure));
       }
       if (batch.length > 1) {
         // One row PostgreSQL refuses (the statement is atomic, so nothing was stored) must not fail
-        // the others: halve until it is alone. Halves run in order, keeping per-conversation order.
+        // the others: halve until it is alone. Halves run in order, keeping per-conversation order,
+        // and each half is settled as soon as it is committed.
         const middle = Math.ceil(batch.length / 2);
-        await this.commitBatch(batch.slice(0, middle));
-        await this.commitBatch(batch.slice(middle));
-        return;
+        (await this.commitBatch(batch.slice(0, middle)))();
+        (await this.commitBatch(batch.slice(middle)))();
+        return () => undefined;
       }
       this.logger.error({ err: loggableError(error) }, 'A message could not be stored');
-      batch[0].reject(new AppError('INTERNAL', 'The message could not be stored'));
-      return;
+      return () => batch[0].reject(new AppError('INTERNAL', 'The message could not be stored'));
     }
     const committedAt = performance.now();
     this.metrics.messageBatchSize.observe(batch.length);
-    batch.forEach((send, index) => {
-      const outcome = outcomes[index];
-      if (outcome instanceof AppError) {
-        send.reject(outcome);
-      } else {
-        send.resolve({ ...outcome, committedAt });
-      }
-    });
+    return () =>
+      batch.forEach((send, index) => {
+        const outcome = outcomes[index];
+        if (outcome instanceof AppError) {
+          send.reject(outcome);
+        } else {
+          send.resolve({ ...outcome, committedAt });
+        }
+      });
   }
 
   /**

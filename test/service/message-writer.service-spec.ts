@@ -230,6 +230,26 @@ describe('MessageWriter', () => {
     expect(written.map((w) => Number(w.row.seq))).toEqual([1, 2, 3]);
   });
 
+  it('should send the next batch to PostgreSQL before settling the committed one, keeping seq order', async () => {
+    const writer = newWriter();
+    const events: string[] = [];
+    const next = dataSource.query.bind(dataSource);
+    dataSource.query = ((sql: string, parameters?: unknown[]) => {
+      if (sql.includes('post_messages')) {
+        events.push(`post ${(parameters?.[0] as unknown[]).length}`);
+      }
+      return next(sql, parameters);
+    }) as DataSource['query'];
+    const sends = Array.from({ length: 300 }, (_, i) => writer.write(send({ content: `m${i}` })));
+    void sends[0].then(() => events.push('first acked'));
+    const written = await Promise.all(sends);
+    // The first batch (256) committed; the rest went to the database before its acks ran.
+    expect(events).toEqual(['post 256', 'post 44', 'first acked']);
+    expect(written.map((w) => Number(w.row.seq))).toEqual(
+      Array.from({ length: 300 }, (_, i) => i + 1),
+    );
+  });
+
   it('should pace batches under MESSAGE_BATCH_INTERVAL_MS: sends of the next turns join one batch', async () => {
     const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
     const paced = newWriter(2_000, 0, 300);
