@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { expect } from 'expect';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '../src/database/typeorm-options';
 import { ConversationMembersRepository } from '../src/messaging/repositories/conversation-members.repository';
@@ -162,6 +163,40 @@ describe('messaging repositories', () => {
     expect(await members.unread(high)).toEqual([
       { conversationId, lastReadSeq: 0, visibleSeq: 5, mentionCount: 0 },
     ]);
+  });
+
+  it('should skip marker rows a transaction holds when asked, return those marks, and drop marks of no row', async () => {
+    await post(low, 4);
+    const holder = new Client({ connectionString: database.url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query(
+        'SELECT 1 FROM conversation_members WHERE conversation_id = $1 AND user_id = $2 FOR UPDATE',
+        [conversationId, high],
+      );
+      const stranger = await newUser();
+      const skipped = await members.writeDeliveryMarks(
+        [
+          { conversationId, userId: high, seq: 3 },
+          { conversationId, userId: low, seq: 4 },
+          { conversationId, userId: stranger, seq: 4 },
+        ],
+        { skipLocked: true },
+      );
+      expect(skipped).toEqual([{ conversationId, userId: high, seq: 3 }]);
+      await holder.query('COMMIT');
+    } finally {
+      await holder.end();
+    }
+    const delivered = async () =>
+      (await members.activeMarkers([conversationId])).find((m) => m.userId === high)
+        ?.lastDeliveredSeq;
+    expect(await delivered()).toBe(0);
+    expect(await members.writeDeliveryMarks([{ conversationId, userId: high, seq: 3 }])).toEqual(
+      [],
+    );
+    expect(await delivered()).toBe(3);
   });
 
   it('should write delivery marks and messages on the same marker rows at once, each marker at the highest of both', async () => {

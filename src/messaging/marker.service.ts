@@ -32,7 +32,7 @@ export class DeliveryMarkerBuffer
   constructor(private readonly members: ConversationMembersRepository) {}
 
   onModuleInit(): void {
-    this.timer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS);
+    this.timer = setInterval(() => void this.flush({ skipLocked: true }), FLUSH_INTERVAL_MS);
     this.timer.unref();
   }
 
@@ -79,19 +79,27 @@ export class DeliveryMarkerBuffer
     }
   }
 
-  flush(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.writePending());
+  /**
+   * Writes what is pending. The periodic flush skips rows a message write holds right now (they go
+   * in the next one, 100 ms later) rather than queue behind it and then hold up the next commit; the
+   * flushes at shutdown wait for them.
+   */
+  flush({ skipLocked }: { skipLocked: boolean } = { skipLocked: false }): Promise<void> {
+    this.flushing = this.flushing.then(() => this.writePending(skipLocked));
     return this.flushing;
   }
 
-  private async writePending(): Promise<void> {
+  private async writePending(skipLocked: boolean): Promise<void> {
     if (!this.pending.size) {
       return;
     }
     const marks = [...this.pending.values()];
     this.pending = new Map();
     try {
-      await this.members.writeDeliveryMarks(marks);
+      const skipped = await this.members.writeDeliveryMarks(marks, { skipLocked });
+      for (const mark of skipped) {
+        this.queue(mark.conversationId, mark.userId, mark.seq);
+      }
     } catch (error) {
       this.logger.warn(`Delivery markers not written, retrying next flush: ${String(error)}`);
       for (const mark of marks) {

@@ -149,29 +149,53 @@ export class ConversationMembersRepository {
   }
 
   /**
-   * Writes coalesced delivery marks in ONE statement, never moving a marker backwards. Rows are
-   * locked in (conversation, user) order, as post_messages does for the senders' markers, so a flush
-   * and a message write never wait on each other in a cycle (a deadlock costs a second). One
+   * Writes coalesced delivery marks in ONE statement, never moving a marker backwards, and returns
+   * the marks it skipped. Rows are locked in (conversation, user) order, as post_messages does for
+   * the senders' markers, so a flush and a message write never wait on each other in a cycle. One
    * statement, not a transaction of four round trips: the locks are held only while PostgreSQL runs
-   * it, never while a busy event loop gets round to sending the next statement (at a cold start the
-   * group commit waited 50 ms and more behind such a flush, logged as lock waits).
+   * it, never while a busy event loop gets round to sending the next statement.
+   *
+   * `skipLocked`: rows a message write holds right now are left out and returned (to be written by
+   * the next flush) instead of waited for. A waiting flush holds the rows it already locked, and the
+   * next group commit then waits for it in turn: at a cold start, when senders are also recipients,
+   * commits and flushes took turns waiting for each other. Marks of rows that no longer exist (a
+   * member removed meanwhile) are dropped, not returned.
    */
-  async writeDeliveryMarks(marks: DeliveryMark[]): Promise<void> {
-    await this.dataSource.query(
-      `WITH locked AS MATERIALIZED (
+  async writeDeliveryMarks(
+    marks: DeliveryMark[],
+    { skipLocked }: { skipLocked: boolean } = { skipLocked: false },
+  ): Promise<DeliveryMark[]> {
+    const rows = await this.dataSource.query<
+      { conversation_id: string; user_id: string; seq: string }[]
+    >(
+      `WITH marks AS (
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[]) AS v(conversation_id, user_id, seq)
+       ), locked AS MATERIALIZED (
          SELECT m.conversation_id, m.user_id, v.seq
            FROM conversation_members m
-           JOIN unnest($1::uuid[], $2::uuid[], $3::bigint[]) AS v(conversation_id, user_id, seq)
-             ON m.conversation_id = v.conversation_id AND m.user_id = v.user_id
+           JOIN marks v ON m.conversation_id = v.conversation_id AND m.user_id = v.user_id
           ORDER BY m.conversation_id, m.user_id
-            FOR UPDATE OF m
+            FOR UPDATE OF m ${skipLocked ? 'SKIP LOCKED' : ''}
+       ), updated AS (
+         UPDATE conversation_members m
+            SET last_delivered_seq = GREATEST(m.last_delivered_seq, l.seq)
+           FROM locked l
+          WHERE m.conversation_id = l.conversation_id AND m.user_id = l.user_id
+         RETURNING m.conversation_id, m.user_id
        )
-       UPDATE conversation_members m
-          SET last_delivered_seq = GREATEST(m.last_delivered_seq, l.seq)
-         FROM locked l
-        WHERE m.conversation_id = l.conversation_id AND m.user_id = l.user_id`,
+       SELECT v.conversation_id, v.user_id, v.seq
+         FROM marks v
+         JOIN conversation_members m ON m.conversation_id = v.conversation_id AND m.user_id = v.user_id
+        WHERE NOT EXISTS (
+          SELECT 1 FROM updated u WHERE u.conversation_id = v.conversation_id AND u.user_id = v.user_id
+        )`,
       [marks.map((m) => m.conversationId), marks.map((m) => m.userId), marks.map((m) => m.seq)],
     );
+    return rows.map((row) => ({
+      conversationId: row.conversation_id,
+      userId: row.user_id,
+      seq: Number(row.seq),
+    }));
   }
 
   /**
