@@ -14,14 +14,9 @@ import { ClientCommands } from './client-commands';
 import { RealtimeDelivery } from './delivery';
 import { refuseClientEvent } from './event-guard';
 import { REALTIME_EVENTS } from './realtime.events';
-import {
-  type AppServer,
-  type AppSocket,
-  type RealtimeConnection,
-  sessionRoom,
-  userRoom,
-} from './realtime.types';
+import type { AppServer, AppSocket, RealtimeConnection } from './realtime.types';
 import { SocketAuthMiddleware } from './socket-auth.middleware';
+import { SocketIdentities } from './socket-identities';
 import { SocketIoTransport } from './socket-io.transport';
 
 /** Suggested pause before clients reconnect after a shutdown (they add jitter). */
@@ -63,6 +58,8 @@ export class SocketIoGateway
   private readonly logger = new Logger('Gateway');
   /** Each socket's presence registration, so its disconnect is counted strictly after it. */
   private readonly registered = new WeakMap<AppSocket, Promise<void>>();
+  /** Who each socket is and its room names: one copy per session and per user, not per socket. */
+  private readonly identities = new SocketIdentities();
   private server: AppServer | null = null;
   /**
    * Every client event of every socket: one shared listener (Socket.IO calls it with the socket as
@@ -97,7 +94,9 @@ export class SocketIoGateway
   }
 
   async handleConnection(socket: AppSocket): Promise<void> {
-    const { userId, sessionId } = socket.data.user;
+    const identity = this.identities.acquire(socket.data.user);
+    socket.data.user = identity.user;
+    const { userId } = identity.user;
     this.metrics.socketConnections.inc();
     socket.onAny(this.onClientEvent);
     socket.use(swallowPacket);
@@ -107,7 +106,7 @@ export class SocketIoGateway
     this.registered.set(socket, registered);
     try {
       // Rooms first: anything committed from now on is pushed live, the rest comes from catch-up.
-      await socket.join([userRoom(userId), sessionRoom(sessionId)]);
+      await socket.join([identity.userRoom, identity.sessionRoom]);
       socket.emit('connected', { userID: userId, timestamp: new Date().toISOString() });
       await registered;
       // Registered: a disconnect from now on needs nothing to wait for (no promise kept per socket).
@@ -122,6 +121,7 @@ export class SocketIoGateway
     this.metrics.socketConnections.dec();
     const user = socket.data.user;
     if (user) {
+      this.identities.release(user);
       await this.registered.get(socket);
       await this.presence.socketDisconnected(user.userId).catch((error: unknown) => {
         this.logger.warn(`Presence update for ${user.userId} failed: ${String(error)}`);
