@@ -100,6 +100,15 @@ export class AppIoAdapter extends IoAdapter {
         next();
       },
     );
+    // Sent just before the 101 response: it and the engine's `open` packet, queued in the same turn,
+    // leave in one write instead of two (a connect's writes are most of its cost, see
+    // TurnWriteCoalescer). A handshake that fails after this point loses its 400 with the 101: the
+    // client sees the connection drop, as it would see a broken upgrade.
+    server.engine.on('initial_headers', (_headers: unknown, req: IncomingMessage) => {
+      if (upgradeResponses.has(req)) {
+        this.writes.cork(req.socket);
+      }
+    });
     server.engine.on('connection', (raw: RawEngineSocket) => {
       const request = raw.request;
       const query = request?._query ?? {};
