@@ -139,6 +139,17 @@ export class AppIoAdapter extends IoAdapter {
   }
 
   /**
+   * Nest's handler straight on the socket: the default wraps it in another closure under `once`
+   * (a wrapper object, a bound function and two closures per socket), and a Socket.IO socket emits
+   * `disconnect` once anyway.
+   */
+  override bindClientDisconnect(
+    ...[client, callback]: Parameters<IoAdapter['bindClientDisconnect']>
+  ): void {
+    client.on('disconnect', callback as (reason: string) => void);
+  }
+
+  /**
    * A WebSocket connection's packets are flushed once at the end of the turn they were queued in
    * (one write for all of them) instead of after each packet. One shared function per server, not a
    * closure per connection; polling keeps the engine's own flush.
