@@ -17,11 +17,6 @@ const ACTIVE_CACHE_MS = 5_000;
 const ACTIVE_CACHE_MAX = 100_000;
 /** Sessions checked by one query at most (a reconnect storm sends thousands in a few ticks). */
 const ACTIVE_CHECK_BATCH = 500;
-/**
- * Session-check queries running at once; checks asked meanwhile wait and share the next one. Connects
- * arrive a few per turn, so a query per turn was a query per one to three connects.
- */
-const ACTIVE_CHECKS_IN_FLIGHT = 2;
 
 function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
@@ -49,15 +44,13 @@ export class SessionService {
     ttlAutopurge: false,
   });
   /**
-   * Session checks of one event-loop turn (or, while two queries run, of every turn until one ends)
-   * share one `id = ANY($1)` query, and a session already being checked shares that check
-   * (single-flight), until a revocation makes it start afresh.
+   * Session checks of one event-loop turn share one `id = ANY($1)` query, and a session already being
+   * checked shares that check (single-flight), until a revocation makes it start afresh.
    */
   private readonly activeChecks = new TickBatcher<string, boolean>((ids) => this.checkActive(ids), {
     maxBatch: ACTIVE_CHECK_BATCH,
     fallback: false,
     joinInFlight: true,
-    maxInFlight: ACTIVE_CHECKS_IN_FLIGHT,
   });
   /** Bumped by every revocation: a check that overlapped one does not cache its answer. */
   private revocations = 0;

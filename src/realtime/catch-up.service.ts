@@ -17,13 +17,6 @@ const CATCH_UP_CONCURRENCY = 8;
 /** Users whose catch-up one batch reads at most. */
 const CATCH_UP_BATCH = 500;
 
-/**
- * "Who has anything pending" queries running at once. Users connecting meanwhile wait and go in the
- * next one: a query per round trip rather than per event-loop turn (a turn sees one to three
- * connects, and most users have nothing pending).
- */
-const PENDING_CHECKS_IN_FLIGHT = 2;
-
 /** One user's catch-up read, or why it failed (a failure is that user's only). */
 type PendingRead = { pending: PendingConversation[] } | { error: unknown };
 
@@ -49,20 +42,6 @@ export class CatchUpService {
     fallback: { pending: [] },
     joinInFlight: false,
   });
-  /** Whether each user may have something pending, of users asked since the last query started. */
-  private readonly pendingUsers = new TickBatcher<string, boolean>(
-    async (ids) => {
-      const withPending = await this.queries.usersWithPendingDeliveries(ids);
-      return new Map(ids.map((id) => [id, withPending.has(id)]));
-    },
-    {
-      maxBatch: CATCH_UP_BATCH,
-      fallback: false,
-      // Same rule as the reads: a query that started before the socket joined its rooms is no answer.
-      joinInFlight: false,
-      maxInFlight: PENDING_CHECKS_IN_FLIGHT,
-    },
-  );
 
   constructor(
     private readonly queries: ConversationQueriesService,
@@ -120,10 +99,9 @@ export class CatchUpService {
     return this.readCount;
   }
 
-  /** One query (shared with other batches) finds who has anything pending; only those get their own read. */
+  /** One query finds who has anything pending; only those get their own read. */
   private async readMany(userIds: readonly string[]): Promise<Map<string, PendingRead>> {
-    const flags = await Promise.all(userIds.map((userId) => this.pendingUsers.get(userId)));
-    const withPending = userIds.filter((_, index) => flags[index]);
+    const withPending = [...(await this.queries.usersWithPendingDeliveries(userIds))];
     const reads = await Promise.all(
       withPending.map((userId) =>
         this.gate.run(async (): Promise<PendingRead> => {

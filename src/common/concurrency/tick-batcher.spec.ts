@@ -2,9 +2,7 @@ import { describe, it } from 'node:test';
 import { expect } from 'expect';
 import { TickBatcher } from './tick-batcher';
 
-const turnEnds = () => new Promise((resolve) => setImmediate(resolve));
-
-function recording(joinInFlight: boolean, maxBatch = 100, maxInFlight?: number) {
+function recording(joinInFlight: boolean, maxBatch = 100) {
   const loads: string[][] = [];
   let release: () => void = () => undefined;
   let gate: Promise<void> | null = null;
@@ -16,7 +14,7 @@ function recording(joinInFlight: boolean, maxBatch = 100, maxInFlight?: number) 
       }
       return new Map(keys.filter((k) => k !== 'missing').map((k) => [k, k.length]));
     },
-    { maxBatch, fallback: -1, joinInFlight, maxInFlight },
+    { maxBatch, fallback: -1, joinInFlight },
   );
   return {
     batcher,
@@ -63,35 +61,6 @@ describe('TickBatcher', () => {
     strict.release();
     await Promise.all([one, two]);
     expect(strict.loads).toEqual([['a'], ['a']]);
-  });
-
-  it('should gather the keys of later turns while maxInFlight loads run, and load them when one ends', async () => {
-    const { batcher, loads, hold, release } = recording(false, 100, 1);
-    hold();
-    const first = batcher.get('a');
-    await turnEnds();
-    const later = [batcher.get('b')];
-    await turnEnds();
-    later.push(batcher.get('cc'), batcher.get('a'));
-    await turnEnds();
-    expect(loads).toEqual([['a']]);
-    release();
-    await expect(Promise.all([first, ...later])).resolves.toEqual([1, 1, 2, 1]);
-    expect(loads).toEqual([['a'], ['b', 'cc', 'a']]);
-    // Idle again: the next key is loaded at the end of its own turn.
-    await batcher.get('d');
-    expect(loads).toEqual([['a'], ['b', 'cc', 'a'], ['d']]);
-  });
-
-  it('should still start a full batch at once while maxInFlight loads run', async () => {
-    const { batcher, loads, hold, release } = recording(false, 2, 1);
-    hold();
-    const running = batcher.get('a');
-    await turnEnds();
-    const full = [batcher.get('b'), batcher.get('c')];
-    expect(loads).toEqual([['a'], ['b', 'c']]);
-    release();
-    await Promise.all([running, ...full]);
   });
 
   it('should reject every caller of a failed load', async () => {

@@ -12,12 +12,6 @@ export interface TickBatcherOptions<V> {
    * socket joined its rooms): such a caller waits for the next batch instead.
    */
   joinInFlight: boolean;
-  /**
-   * Loads running at once (default: no limit). At the limit, keys asked meanwhile wait for a load to
-   * finish and then go together: under a steady stream of requests (connects arriving a few per turn)
-   * that is one load per round trip instead of one per turn. A full batch starts at once.
-   */
-  maxInFlight?: number;
 }
 
 interface Pending<V> {
@@ -39,25 +33,20 @@ function pending<V>(): Pending<V> {
 /**
  * Coalesces lookups asked in the same event-loop turn into one batch load (`setImmediate`, so every
  * handshake the poll phase delivered together lands in one batch): N concurrent connects cost one
- * query, not N, and a key asked twice in a batch is loaded once. With `maxInFlight`, keys asked
- * while that many loads run wait for one to end and go in the next batch. A failed load rejects
- * every caller of that batch with its error.
+ * query, not N, and a key asked twice in a batch is loaded once. A failed load rejects every caller
+ * of that batch with its error.
  */
 export class TickBatcher<K, V> {
   private queued = new Map<K, Pending<V>>();
   private readonly inFlight = new Map<K, Pending<V>>();
   private scheduled = false;
-  private running = 0;
-  private readonly maxInFlight: number;
   /** Loads started (for tests and metrics: counters, not timings). */
   loads = 0;
 
   constructor(
     private readonly load: BatchLoad<K, V>,
     private readonly options: TickBatcherOptions<V>,
-  ) {
-    this.maxInFlight = options.maxInFlight ?? Infinity;
-  }
+  ) {}
 
   get(key: K): Promise<V> {
     const waiting = this.queued.get(key) ?? (this.options.joinInFlight && this.inFlight.get(key));
@@ -68,8 +57,12 @@ export class TickBatcher<K, V> {
     this.queued.set(key, entry);
     if (this.queued.size >= this.options.maxBatch) {
       this.flush();
-    } else {
-      this.schedule();
+    } else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        this.flush();
+      });
     }
     return entry.promise;
   }
@@ -79,20 +72,6 @@ export class TickBatcher<K, V> {
     this.inFlight.delete(key);
   }
 
-  /** Flushes at the end of this turn, unless the in-flight limit is reached: then a load's end does. */
-  private schedule(): void {
-    if (this.scheduled || this.running >= this.maxInFlight) {
-      return;
-    }
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      if (this.running < this.maxInFlight) {
-        this.flush();
-      }
-    });
-  }
-
   private flush(): void {
     const batch = this.queued;
     if (!batch.size) {
@@ -100,7 +79,6 @@ export class TickBatcher<K, V> {
     }
     this.queued = new Map();
     this.loads += 1;
-    this.running += 1;
     for (const [key, entry] of batch) {
       this.inFlight.set(key, entry);
     }
@@ -109,23 +87,14 @@ export class TickBatcher<K, V> {
         this.inFlight.delete(key);
       }
     };
-    const done = (): void => {
-      this.running -= 1;
-      if (this.queued.size && this.running < this.maxInFlight) {
-        // What queued while the limit held back has waited a round trip already.
-        this.flush();
-      }
-    };
     this.load([...batch.keys()]).then(
       (values) => {
-        done();
         for (const [key, entry] of batch) {
           settle(key, entry);
           entry.resolve(values.has(key) ? (values.get(key) as V) : this.options.fallback);
         }
       },
       (error: unknown) => {
-        done();
         for (const [key, entry] of batch) {
           settle(key, entry);
           entry.reject(error);
