@@ -1,4 +1,4 @@
-import type { Server as HttpServer } from 'node:http';
+import { type Server as HttpServer, type IncomingMessage, ServerResponse } from 'node:http';
 import type { INestApplicationContext } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { IoAdapter } from '@nestjs/platform-socket.io';
@@ -34,9 +34,19 @@ export function handshakeInfoOf(conn: unknown): HandshakeInfo {
 }
 
 /**
+ * The stand-in response Engine.IO builds for a WebSocket upgrade (it runs its middlewares with it).
+ * It points to the request, and a `close` listener it puts on the TCP socket keeps it for the
+ * connection's lifetime: releasing only the engine's own reference would keep the request anyway.
+ */
+interface UpgradeResponse {
+  req: IncomingMessage | null;
+}
+
+/**
  * Socket.IO on path `/ws` of the HTTP port: WebSocket first with polling as fallback, CORS as HTTP,
  * and a 1 MiB frame limit. Each engine connection keeps only the `?token=` and the origin, then drops
- * the HTTP request Socket.IO would otherwise hold for the connection's lifetime (~4 KB each).
+ * the HTTP request Socket.IO would otherwise hold for the connection's lifetime (~4 KB each), from the
+ * engine socket and from the upgrade's stand-in response alike.
  * ScaleOut plugs in the Redis or node:cluster adapter and sticky sessions. Frames to one connection in
  * one event-loop turn are written together (TurnWriteCoalescer).
  */
@@ -76,14 +86,44 @@ export class AppIoAdapter extends IoAdapter {
       connectTimeout: 10_000,
       cors: { origin: this.corsOrigins, credentials: this.corsOrigins !== true },
     });
+    // Each upgrade's stand-in response, so the connection below can cut it from the request.
+    const upgradeResponses = new WeakMap<object, UpgradeResponse>();
+    server.engine.use(
+      (
+        req: IncomingMessage,
+        res: ServerResponse | UpgradeResponse,
+        next: (error?: unknown) => void,
+      ): void => {
+        if (!(res instanceof ServerResponse)) {
+          upgradeResponses.set(req, res);
+        }
+        next();
+      },
+    );
+    // Sent just before the 101 response: it and the engine's `open` packet, queued in the same turn,
+    // leave in one write instead of two (a connect's writes are most of its cost, see
+    // TurnWriteCoalescer). A handshake that fails after this point loses its 400 with the 101: the
+    // client sees the connection drop, as it would see a broken upgrade.
+    server.engine.on('initial_headers', (_headers: unknown, req: IncomingMessage) => {
+      if (upgradeResponses.has(req)) {
+        this.writes.cork(req.socket);
+      }
+    });
     server.engine.on('connection', (raw: RawEngineSocket) => {
-      const query = raw.request?._query ?? {};
-      const origin = raw.request?.headers?.origin;
+      const request = raw.request;
+      const query = request?._query ?? {};
+      const origin = request?.headers?.origin;
       raw.handshakeInfo = {
         queryToken: typeof query.token === 'string' ? query.token : undefined,
         origin: typeof origin === 'string' ? origin : undefined,
       };
       raw.request = null;
+      const response = request && upgradeResponses.get(request);
+      if (response) {
+        // The request (headers, raw headers, URL, query: ~1.5 KB) now goes with this turn's garbage.
+        response.req = null;
+        upgradeResponses.delete(request);
+      }
       this.batchWrites(raw);
     });
     this.scaleOut.attach(server);
@@ -96,6 +136,17 @@ export class AppIoAdapter extends IoAdapter {
    */
   override bindMessageHandlers(): void {
     // Intentionally empty.
+  }
+
+  /**
+   * Nest's handler straight on the socket: the default wraps it in another closure under `once`
+   * (a wrapper object, a bound function and two closures per socket), and a Socket.IO socket emits
+   * `disconnect` once anyway.
+   */
+  override bindClientDisconnect(
+    ...[client, callback]: Parameters<IoAdapter['bindClientDisconnect']>
+  ): void {
+    client.on('disconnect', callback as (reason: string) => void);
   }
 
   /**

@@ -14,20 +14,32 @@ import { ClientCommands } from './client-commands';
 import { RealtimeDelivery } from './delivery';
 import { refuseClientEvent } from './event-guard';
 import { REALTIME_EVENTS } from './realtime.events';
-import {
-  type AppServer,
-  type AppSocket,
-  type RealtimeConnection,
-  sessionRoom,
-  userRoom,
-} from './realtime.types';
+import type { AppServer, AppSocket, RealtimeConnection } from './realtime.types';
 import { SocketAuthMiddleware } from './socket-auth.middleware';
+import { SocketIdentities } from './socket-identities';
 import { SocketIoTransport } from './socket-io.transport';
 
 /** Suggested pause before clients reconnect after a shutdown (they add jitter). */
 const SHUTDOWN_RETRY_AFTER_MS = 1_000;
 
 type AckFn = (response: unknown) => void;
+
+/**
+ * What `socket.handshake` is once a socket has connected: one shared object instead of each socket's
+ * own (~280 bytes: headers, query and auth objects, a date string). Nothing reads it after the
+ * handshake's authentication (the identity is `socket.data.user`).
+ */
+const RELEASED_HANDSHAKE: AppSocket['handshake'] = Object.freeze({
+  headers: Object.freeze({}),
+  time: '',
+  address: '',
+  xdomain: false,
+  secure: false,
+  issued: 0,
+  url: '',
+  query: Object.freeze({}),
+  auth: Object.freeze({}),
+});
 
 /** Socket.IO packet middleware that ends every packet: client events are handled in `onAny` only. */
 function swallowPacket(): void {
@@ -63,6 +75,8 @@ export class SocketIoGateway
   private readonly logger = new Logger('Gateway');
   /** Each socket's presence registration, so its disconnect is counted strictly after it. */
   private readonly registered = new WeakMap<AppSocket, Promise<void>>();
+  /** Who each socket is and its room names: one copy per session and per user, not per socket. */
+  private readonly identities = new SocketIdentities();
   private server: AppServer | null = null;
   /**
    * Every client event of every socket: one shared listener (Socket.IO calls it with the socket as
@@ -97,7 +111,10 @@ export class SocketIoGateway
   }
 
   async handleConnection(socket: AppSocket): Promise<void> {
-    const { userId, sessionId } = socket.data.user;
+    const identity = this.identities.acquire(socket.data.user);
+    socket.data.user = identity.user;
+    (socket as { handshake: AppSocket['handshake'] }).handshake = RELEASED_HANDSHAKE;
+    const { userId } = identity.user;
     this.metrics.socketConnections.inc();
     socket.onAny(this.onClientEvent);
     socket.use(swallowPacket);
@@ -107,7 +124,7 @@ export class SocketIoGateway
     this.registered.set(socket, registered);
     try {
       // Rooms first: anything committed from now on is pushed live, the rest comes from catch-up.
-      await socket.join([userRoom(userId), sessionRoom(sessionId)]);
+      await socket.join([identity.userRoom, identity.sessionRoom]);
       socket.emit('connected', { userID: userId, timestamp: new Date().toISOString() });
       await registered;
       // Registered: a disconnect from now on needs nothing to wait for (no promise kept per socket).
@@ -122,6 +139,7 @@ export class SocketIoGateway
     this.metrics.socketConnections.dec();
     const user = socket.data.user;
     if (user) {
+      this.identities.release(user);
       await this.registered.get(socket);
       await this.presence.socketDisconnected(user.userId).catch((error: unknown) => {
         this.logger.warn(`Presence update for ${user.userId} failed: ${String(error)}`);
