@@ -4,7 +4,7 @@ import { AdmissionGate, type AdmissionGateOptions, type LoopLag } from './admiss
 
 /** A loop whose lateness the test sets, and a clock it moves. */
 function newGate(options: Partial<AdmissionGateOptions> = {}) {
-  const lag = { lagMs: 0, lagging: false, stopped: false, stop: () => undefined };
+  const lag = { lagMs: 0, lagging: false, currentLagMs: 0, stop: () => undefined };
   const setLag = (ms: number, limitMs = options.lagLimitMs ?? 100) => {
     lag.lagMs = ms;
     lag.lagging = ms > limitMs;
@@ -19,7 +19,7 @@ function newGate(options: Partial<AdmissionGateOptions> = {}) {
     random: () => [0, 0.5, 0.999][draws++ % 3],
     ...options,
   });
-  return { gate, setLag, clock };
+  return { gate, lag, setLag, clock };
 }
 
 describe('AdmissionGate', () => {
@@ -42,6 +42,15 @@ describe('AdmissionGate', () => {
     for (let i = 0; i < 50; i += 1) {
       expect(gate.tryEnter()).toBeNull();
     }
+  });
+
+  it('should refuse once the current turn has run past the limit, before the smoothed lag knows', () => {
+    const { gate, lag } = newGate({ maxInFlight: 0 });
+    expect(gate.tryEnter()).toBeNull();
+    lag.currentLagMs = 180; // a long poll phase of handshakes, the timer has not run since
+    expect(gate.tryEnter()).toMatchObject({ reason: 'event_loop_lag' });
+    lag.currentLagMs = 0;
+    expect(gate.tryEnter()).toBeNull();
   });
 
   it('should count an entered set-up phase against maxInFlight without refusing it', () => {

@@ -14,6 +14,8 @@ export interface AdmissionRefusal {
 export interface LoopLag {
   readonly lagMs: number;
   readonly lagging: boolean;
+  /** Unsmoothed: how late the loop's timer is now (grows during a long turn). */
+  readonly currentLagMs: number;
   stop(): void;
 }
 
@@ -39,8 +41,8 @@ const HALF_LIFE_MS = 1_000;
 
 /**
  * Admission for work that is expensive to start and cheap to refuse (a reconnect storm's
- * handshakes): refused at once while the event loop is late (so work already admitted, messages
- * first, keeps its turns) or while `maxInFlight` admitted jobs have not finished. A refusal carries a
+ * handshakes): refused at once while the event loop is late, turn after turn or already in the
+ * current turn (so work already admitted, messages first, keeps its turns), or while `maxInFlight` admitted jobs have not finished. A refusal carries a
  * retry hint spread over a window scaled by the pressure: how late the loop is compared with the
  * limit, and how many were refused lately compared with how many got in (about how many times the
  * capacity is knocking). A quarter to all of that window, at random: refused clients come back spread
@@ -78,7 +80,7 @@ export class AdmissionGate {
   tryEnter(): AdmissionRefusal | null {
     this.decay();
     const reason: AdmissionRefusalReason | null =
-      this.options.lagLimitMs > 0 && this.lag?.lagging
+      this.options.lagLimitMs > 0 && this.late()
         ? 'event_loop_lag'
         : this.options.maxInFlight > 0 && this.active >= this.options.maxInFlight
           ? 'in_flight'
@@ -100,6 +102,14 @@ export class AdmissionGate {
     this.active += 1;
   }
 
+  /**
+   * Late turn after turn (smoothed), or already this late in the current turn: a flood of handshakes
+   * read in one long poll phase would otherwise all be admitted on the lag measured before it.
+   */
+  private late(): boolean {
+    return !!this.lag && (this.lag.lagging || this.lag.currentLagMs > this.options.lagLimitMs);
+  }
+
   /** One admitted (or entered) job ended (succeeded or failed). */
   leave(): void {
     this.active = Math.max(0, this.active - 1);
@@ -115,7 +125,9 @@ export class AdmissionGate {
    */
   private retryHintMs(): number {
     const late =
-      this.options.lagLimitMs > 0 && this.lag ? this.lag.lagMs / this.options.lagLimitMs : 0;
+      this.options.lagLimitMs > 0 && this.lag
+        ? Math.max(this.lag.lagMs, this.lag.currentLagMs) / this.options.lagLimitMs
+        : 0;
     const crowd = this.refused / Math.max(1, this.admitted);
     const window = Math.min(this.maxRetryMs, this.baseRetryMs * Math.max(1, late, crowd));
     return Math.round(window * (0.25 + 0.75 * this.random()));

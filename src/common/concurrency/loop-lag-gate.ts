@@ -38,6 +38,15 @@ export class LoopLagGate {
     return this.smoothedLagMs;
   }
 
+  /**
+   * How late the timer is right now, unsmoothed: the time since it last ran, beyond its period. Grows
+   * during a long turn (a flood of handshakes read in one poll phase), which the smoothed lag only
+   * sees after the turn (0 when the gate is off).
+   */
+  get currentLagMs(): number {
+    return this.timer ? Math.max(0, performance.now() - this.lastFired - TICK_MS) : 0;
+  }
+
   /** True while the loop runs later than the limit. */
   get lagging(): boolean {
     return this.smoothedLagMs > this.limitMs;
