@@ -6,44 +6,11 @@ import { HandshakeAdmission } from '../src/realtime/handshake-admission';
 import { closeAll } from './utils/realtime';
 import type { RegisteredUser } from './utils/factories';
 import { until } from './utils/instances';
+import { holdLoopLate } from './utils/loop';
 import { PlainWsClient, plainWsUrl } from './utils/plain-ws-client';
 import { signedInUsers } from './utils/sql-factories';
 import { createTestApp, type TestApp } from './utils/test-app';
 import { connectSocket, emitWithAck, waitForEvent, type TestSocket } from './utils/ws-client';
-
-/** Lets the timers phase run once (the loop-lag gate's timer fires when due). */
-const timerPhase = () => new Promise((resolve) => setTimeout(resolve, 10));
-
-/**
- * Keeps the event loop late until stopped: turns of `turnMs` in a row, as a reconnect storm's
- * handshakes make (the server shares this process), with the timers and I/O phases in between so
- * clients, server and database still make progress, slowly.
- */
-function holdLoopLate(turnMs: number): { turns: () => number; stop: () => Promise<void> } {
-  let running = true;
-  let turns = 0;
-  const loop = (async () => {
-    while (running) {
-      const turnEnds = performance.now() + turnMs;
-      while (performance.now() < turnEnds) {
-        // one long turn
-      }
-      turns += 1;
-      await timerPhase();
-    }
-  })();
-  return {
-    turns: () => turns,
-    stop: async () => {
-      running = false;
-      await loop;
-      // A few on-time turns: the smoothed lag falls back under the limit.
-      for (let phase = 0; phase < 5; phase += 1) {
-        await timerPhase();
-      }
-    },
-  };
-}
 
 /** Resolves with the `connect_error` of a Socket.IO handshake that is expected to be refused. */
 async function connectRefusal(
