@@ -28,7 +28,7 @@ describe('validateEnv', () => {
       MESSAGE_LOOP_LAG_LIMIT_MS: 300,
       MESSAGE_BATCH_INTERVAL_MS: 0,
       CONNECT_LOOP_LAG_LIMIT_MS: 100,
-      CONNECT_MAX_IN_FLIGHT: 500,
+      CONNECT_MAX_IN_FLIGHT: 200,
     });
   });
 

@@ -14,6 +14,8 @@ export interface AdmissionRefusal {
 export interface LoopLag {
   readonly lagMs: number;
   readonly lagging: boolean;
+  /** Unsmoothed: how late the loop's timer was when it last ran. */
+  readonly latestLagMs: number;
   /** Unsmoothed: how late the loop's timer is now (grows during a long turn). */
   readonly currentLagMs: number;
   stop(): void;
@@ -41,8 +43,8 @@ const HALF_LIFE_MS = 1_000;
 
 /**
  * Admission for work that is expensive to start and cheap to refuse (a reconnect storm's
- * handshakes): refused at once while the event loop is late, turn after turn or already in the
- * current turn (so work already admitted, messages first, keeps its turns), or while `maxInFlight` admitted jobs have not finished. A refusal carries a
+ * handshakes): refused at once while the event loop is late turn after turn and still late (so work
+ * already admitted, messages first, keeps its turns), or while `maxInFlight` admitted jobs have not finished. A refusal carries a
  * retry hint spread over a window scaled by the pressure: how late the loop is compared with the
  * limit, and how many were refused lately compared with how many got in (about how many times the
  * capacity is knocking). A quarter to all of that window, at random: refused clients come back spread
@@ -103,11 +105,16 @@ export class AdmissionGate {
   }
 
   /**
-   * Late turn after turn (smoothed), or already this late in the current turn: a flood of handshakes
-   * read in one long poll phase would otherwise all be admitted on the lag measured before it.
+   * Late turn after turn (smoothed) and still late: the newest sample, or the current turn so far,
+   * is past the limit too. After one long turn (start-up, a collection) the smoothed lag stays high
+   * for a few ticks while the loop is on time again: nothing is refused then. (Within one long poll
+   * phase of handshakes the lag measured before it decides; `maxInFlight` bounds that turn.)
    */
   private late(): boolean {
-    return !!this.lag && (this.lag.lagging || this.lag.currentLagMs > this.options.lagLimitMs);
+    if (!this.lag?.lagging) {
+      return false;
+    }
+    return Math.max(this.lag.latestLagMs, this.lag.currentLagMs) > this.options.lagLimitMs;
   }
 
   /** One admitted (or entered) job ended (succeeded or failed). */
