@@ -2,7 +2,8 @@ import { after, before, describe, it } from 'node:test';
 import { expect } from 'expect';
 import type { Message } from '../libs/contracts/src';
 import type { RealtimeSession } from '../libs/sdk/src';
-import { signedIn } from './utils/sdk-fixtures';
+import { holdLoopLate } from './utils/loop';
+import { signedIn, until } from './utils/sdk-fixtures';
 import { createTestApp, type TestApp } from './utils/test-app';
 
 describe('SDK retries against the real rate limit (RATE_LIMIT_MESSAGES=2 per 10 s)', () => {
@@ -91,5 +92,46 @@ describe('SDK retries against real load shedding (MESSAGE_QUEUE_LIMIT=4)', () =>
     expect(page.items).toHaveLength(count + 1);
     await bobLive.socket.timeout(5_000).emitWithAck('ping');
     expect(received.map((m) => m.seq)).toEqual(Array.from({ length: count + 1 }, (_, i) => i + 1));
+  });
+});
+
+describe('SDK reconnects after a connect admission refusal (CONNECT_LOOP_LAG_LIMIT_MS=100)', () => {
+  let app: TestApp;
+  const sessions: RealtimeSession[] = [];
+
+  before(async () => {
+    app = await createTestApp({
+      env: { CONNECT_LOOP_LAG_LIMIT_MS: '100', CONNECT_MAX_IN_FLIGHT: '0' },
+    });
+  });
+
+  after(async () => {
+    sessions.forEach((session) => session.close());
+    await app.close();
+  });
+
+  it('should wait at least the refusal retryAfterMs, then connect, not treating UNAVAILABLE as a refused token', async () => {
+    const alice = await signedIn(app, 'alice');
+    const refusals: { at: number; data: { code?: string; retryAfterMs?: number } }[] = [];
+    const late = holdLoopLate(150);
+    let live: RealtimeSession;
+    try {
+      await until(() => late.turns() >= 6, 10_000);
+      live = alice.client.connect({ socketOptions: { transports: ['websocket'] } });
+      sessions.push(live);
+      live.socket.on('connect_error', (error: Error & { data?: unknown }) => {
+        refusals.push({ at: Date.now(), data: error.data ?? {} });
+      });
+      await until(() => refusals.length > 0, 10_000);
+    } finally {
+      await late.stop();
+    }
+    await live.ready();
+    const connectedAt = Date.now();
+    expect(refusals[0].data).toMatchObject({ code: 'UNAVAILABLE' });
+    const last = refusals[refusals.length - 1];
+    expect(last.data.retryAfterMs).toBeGreaterThanOrEqual(250);
+    expect(connectedAt - last.at).toBeGreaterThanOrEqual(last.data.retryAfterMs!);
+    expect(live.socket.connected).toBe(true);
   });
 });

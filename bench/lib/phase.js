@@ -28,9 +28,13 @@ async function connectAll(ctx, specs, { concurrency, timeoutMs } = {}) {
   const errors = {};
   let ok = 0;
   let failed = 0;
+  let refusals = 0;
+  let refusedSockets = 0;
   for (const r of rs) {
     ok += r.ok;
     failed += r.failed;
+    refusals += r.refusals || 0;
+    refusedSockets += r.refusedSockets || 0;
     for (const [k, v] of Object.entries(r.errors)) {
       errors[k] = (errors[k] || 0) + v;
     }
@@ -48,6 +52,10 @@ async function connectAll(ctx, specs, { concurrency, timeoutMs } = {}) {
     ok,
     failed,
     errors,
+    // handshakes refused UNAVAILABLE (connect admission) and retried after the hint, and the
+    // sockets that saw at least one such refusal
+    refusals,
+    refusedSockets,
     wallMs,
     latency: summarize(mergeSorted(rs.map((r) => r.lat))),
   };

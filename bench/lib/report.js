@@ -101,6 +101,8 @@ function summaryRows(result) {
     const at = `storm: ${fmt(o.stormConnections)} reconnect @ dm ${fmt(o.stormDmRate)}/s`;
     add(at, 'reconnects per second', 'storm.reconnectsPerSec', { op: '>=', value: 1500 });
     add(at, 'reconnect latency p99 (ms)', 'storm.reconnectLatencyMs.p99');
+    add(at, 'handshakes refused UNAVAILABLE (retried after the hint)', 'storm.reconnectRefusals');
+    add(at, 'sockets refused at least once', 'storm.reconnectRefusedSockets');
     add(at, 'server RSS per socket (KiB)', 'storm.rssPerSocketKiB', { op: '<=', value: 12 });
     add(at, 'dm delivered % during the storm', 'storm.dmDuringStorm.deliveredPct', { op: '>=', value: 100, unit: ' %' });
     add(at, 'dm send → receive p50 (ms)', 'storm.dmDuringStorm.sendToReceiveMs.p50');

@@ -184,6 +184,7 @@ function connectOne(url, spec, timeoutMs) {
       sentSeqs: new Map(),
     };
     let done = false;
+    let refusedHintMs;
     const finish = (err) => {
       if (done) {
         return;
@@ -193,7 +194,7 @@ function connectOne(url, spec, timeoutMs) {
       if (err) {
         sock.removeAllListeners();
         sock.close();
-        resolve({ ok: false, error: err });
+        resolve({ ok: false, error: err, retryAfterMs: refusedHintMs });
       } else {
         sockets.set(spec.key, entry);
         resolve({ ok: true, ms: monoMs() - t0 });
@@ -206,7 +207,13 @@ function connectOne(url, spec, timeoutMs) {
       totals.serverErrors++;
     });
     sock.once('connected', () => finish(null));
-    sock.on('connect_error', (e) => finish(`connect_error: ${(e && e.message) || e}`));
+    sock.on('connect_error', (e) => {
+      const data = (e && e.data) || {};
+      if (e && e.message === 'UNAVAILABLE' && typeof data.retryAfterMs === 'number') {
+        refusedHintMs = data.retryAfterMs;
+      }
+      finish(`connect_error: ${(e && e.message) || e}`);
+    });
     sock.on('disconnect', (reason) => {
       if (!done) {
         finish(`disconnect: ${reason}`);
@@ -217,6 +224,32 @@ function connectOne(url, spec, timeoutMs) {
       }
     });
   });
+}
+
+/** The SDK's wait after a hint (libs/sdk retry.ts hintedDelay): the hint plus up to half of it again. */
+function hintedDelay(hintMs) {
+  return Math.round(hintMs + Math.random() * Math.min(2_000, Math.max(100, hintMs / 2)));
+}
+
+/** Longest a socket keeps coming back after UNAVAILABLE refusals (connect admission). */
+const REFUSED_RETRY_BUDGET_MS = 120_000;
+
+/**
+ * Connects like the SDK: a handshake refused UNAVAILABLE with `retryAfterMs` (connect admission) is
+ * retried after the hint plus jitter, until it connects or the budget is spent; any other failure
+ * is final. Latency counts from the first attempt.
+ */
+async function connectRetrying(url, spec, timeoutMs) {
+  const t0 = monoMs();
+  let refusals = 0;
+  for (;;) {
+    const r = await connectOne(url, spec, timeoutMs);
+    if (r.ok || r.retryAfterMs === undefined || monoMs() - t0 > REFUSED_RETRY_BUDGET_MS) {
+      return { ...r, ms: monoMs() - t0, refusals };
+    }
+    refusals++;
+    await sleep(hintedDelay(r.retryAfterMs));
+  }
 }
 
 const handlers = {
@@ -232,8 +265,12 @@ const handlers = {
     const lat = new Samples();
     const errors = {};
     let ok = 0;
+    let refusals = 0;
+    let refusedSockets = 0;
     await mapLimit(specs, concurrency, async (spec) => {
-      const r = await connectOne(url, spec, timeoutMs);
+      const r = await connectRetrying(url, spec, timeoutMs);
+      refusals += r.refusals;
+      refusedSockets += r.refusals > 0 ? 1 : 0;
       if (r.ok) {
         ok++;
         lat.push(r.ms);
@@ -242,7 +279,15 @@ const handlers = {
         errors[k] = (errors[k] || 0) + 1;
       }
     });
-    return { ok, failed: specs.length - ok, errors, lat: lat.take(), wallMs: monoMs() - t0 };
+    return {
+      ok,
+      failed: specs.length - ok,
+      errors,
+      refusals,
+      refusedSockets,
+      lat: lat.take(),
+      wallMs: monoMs() - t0,
+    };
   },
 
   begin({ tag, trackReceipts }) {

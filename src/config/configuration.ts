@@ -49,6 +49,16 @@ export const messagingConfig = registerAs('messaging', () => {
   };
 });
 
+export const realtimeConfig = registerAs('realtime', () => {
+  const e = env();
+  return {
+    /** New connections are refused while the event loop runs this much late (0 = off). */
+    connectLoopLagLimitMs: e.CONNECT_LOOP_LAG_LIMIT_MS,
+    /** New connections are refused while this many are authenticated or set up (0 = off). */
+    connectMaxInFlight: e.CONNECT_MAX_IN_FLIGHT,
+  };
+});
+
 export const redisConfig = registerAs('redis', () => {
   const e = env();
   return {
@@ -108,6 +118,7 @@ export const configNamespaces = [
   appConfig,
   databaseConfig,
   messagingConfig,
+  realtimeConfig,
   redisConfig,
   authConfig,
   rateLimitConfig,
@@ -118,6 +129,7 @@ export const configNamespaces = [
 export type AppConfig = ReturnType<typeof appConfig>;
 export type DatabaseConfig = ReturnType<typeof databaseConfig>;
 export type MessagingConfig = ReturnType<typeof messagingConfig>;
+export type RealtimeConfig = ReturnType<typeof realtimeConfig>;
 export type RedisConfig = ReturnType<typeof redisConfig>;
 export type AuthConfig = ReturnType<typeof authConfig>;
 export type RateLimitConfig = ReturnType<typeof rateLimitConfig>;
@@ -128,6 +140,7 @@ export interface RootConfig {
   app: AppConfig;
   database: DatabaseConfig;
   messaging: MessagingConfig;
+  realtime: RealtimeConfig;
   redis: RedisConfig;
   auth: AuthConfig;
   rateLimit: RateLimitConfig;

@@ -28,6 +28,8 @@ describe('validateEnv', () => {
       MESSAGE_QUEUE_MAX_WAIT_MS: 600,
       MESSAGE_LOOP_LAG_LIMIT_MS: 300,
       MESSAGE_BATCH_INTERVAL_MS: 0,
+      CONNECT_LOOP_LAG_LIMIT_MS: 200,
+      CONNECT_MAX_IN_FLIGHT: 500,
     });
   });
 
@@ -37,12 +39,16 @@ describe('validateEnv', () => {
         DATABASE_POOL_SIZE: '5',
         MESSAGE_QUEUE_LIMIT: '10',
         DATABASE_LOCK_TIMEOUT_MS: '0',
+        CONNECT_LOOP_LAG_LIMIT_MS: '0',
+        CONNECT_MAX_IN_FLIGHT: '50',
       }),
     ).toMatchObject({
       DATABASE_POOL_SIZE: 5,
       DATABASE_POOL_MIN: 5,
       MESSAGE_QUEUE_LIMIT: 10,
       DATABASE_LOCK_TIMEOUT_MS: 0,
+      CONNECT_LOOP_LAG_LIMIT_MS: 0,
+      CONNECT_MAX_IN_FLIGHT: 50,
     });
     expect(validateEnv({ DATABASE_POOL_SIZE: '5', DATABASE_POOL_MIN: '0' })).toMatchObject({
       DATABASE_POOL_MIN: 0,
@@ -52,6 +58,10 @@ describe('validateEnv', () => {
       /DATABASE_POOL_MIN/,
     );
     expect(() => validateEnv({ MESSAGE_QUEUE_LIMIT: 'lots' })).toThrow(/MESSAGE_QUEUE_LIMIT/);
+    expect(() => validateEnv({ CONNECT_LOOP_LAG_LIMIT_MS: '-1' })).toThrow(
+      /CONNECT_LOOP_LAG_LIMIT_MS/,
+    );
+    expect(() => validateEnv({ CONNECT_MAX_IN_FLIGHT: 'many' })).toThrow(/CONNECT_MAX_IN_FLIGHT/);
   });
 
   for (const [name, value] of [

@@ -57,6 +57,10 @@ export interface Env {
   MESSAGE_LOOP_LAG_LIMIT_MS: number;
   /** Group commits start at most this often under load (0 = back to back); idle sends go at once. */
   MESSAGE_BATCH_INTERVAL_MS: number;
+  /** New connections are refused while the event loop runs this much late (0 = no lag bound). */
+  CONNECT_LOOP_LAG_LIMIT_MS: number;
+  /** New connections are refused while this many are being authenticated or set up (0 = no bound). */
+  CONNECT_MAX_IN_FLIGHT: number;
 }
 
 export class EnvValidationError extends Error {
@@ -279,5 +283,7 @@ export function validateEnv(raw: Record<string, unknown>): Env {
     MESSAGE_QUEUE_MAX_WAIT_MS: integer(raw, 'MESSAGE_QUEUE_MAX_WAIT_MS', 600, 0, 60_000),
     MESSAGE_LOOP_LAG_LIMIT_MS: integer(raw, 'MESSAGE_LOOP_LAG_LIMIT_MS', 300, 0, 60_000),
     MESSAGE_BATCH_INTERVAL_MS: integer(raw, 'MESSAGE_BATCH_INTERVAL_MS', 0, 0, 1_000),
+    CONNECT_LOOP_LAG_LIMIT_MS: integer(raw, 'CONNECT_LOOP_LAG_LIMIT_MS', 200, 0, 60_000),
+    CONNECT_MAX_IN_FLIGHT: integer(raw, 'CONNECT_MAX_IN_FLIGHT', 500, 0, 1_000_000),
   };
 }

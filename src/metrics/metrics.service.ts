@@ -62,6 +62,19 @@ export class MetricsService implements OnModuleDestroy {
     registers: [this.registry],
   });
 
+  readonly handshakesRefused = new Counter({
+    name: 'ws_handshakes_refused_total',
+    help: 'New connections (Socket.IO and plain WebSocket) refused UNAVAILABLE at once by the connect admission gate',
+    labelNames: ['reason', 'transport'] as const,
+    registers: [this.registry],
+  });
+
+  readonly handshakesInFlight = new Gauge({
+    name: 'ws_handshakes_in_flight',
+    help: 'Admitted connections still being authenticated or set up (rooms, presence, catch-up)',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({
       register: this.registry,

@@ -9,13 +9,14 @@ import { CatchUpService } from './catch-up.service';
 import { ClientCommands } from './client-commands';
 import { RealtimeDelivery } from './delivery';
 import { DeliverySubscriber } from './delivery.subscriber';
+import { HandshakeAdmission } from './handshake-admission';
 import { PlainWsTransport } from './plain-ws/plain-ws.transport';
 import { SocketAuthMiddleware } from './socket-auth.middleware';
 import { SocketIoGateway } from './socket-io.gateway';
 import { TypingService } from './typing.service';
 
 /**
- * The realtime edge: transports (Socket.IO; plain WebSocket), socket authentication, the client
+ * The realtime edge: transports (Socket.IO; plain WebSocket), connect admission, socket authentication, the client
  * command table, delivery of domain events to connections, catch-up and typing. It sits on top of the
  * feature modules and knows no SQL; no feature module imports it.
  */
@@ -30,6 +31,7 @@ import { TypingService } from './typing.service';
   ],
   providers: [
     RealtimeDelivery,
+    HandshakeAdmission,
     SocketAuthMiddleware,
     TypingService,
     CatchUpService,

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { mapError } from '../common/errors/error-mapping';
+import { HandshakeAdmission } from './handshake-admission';
 import { handshakeInfoOf } from './socket-io.adapter';
 import { TokenService } from '../auth/token.service';
 import type { AppSocket } from './realtime.types';
@@ -9,18 +10,32 @@ import type { AppSocket } from './realtime.types';
  * token service as HTTP, revoked sessions included. A failure rejects the handshake, so the client gets
  * `connect_error` with message `UNAUTHORIZED` and no unauthenticated socket ever connects. When the
  * token could not be checked (the database is unreachable) the message is `UNAVAILABLE` with
- * `data.retryAfterMs` instead: the client should retry, not sign the user out.
+ * `data.retryAfterMs` instead: the client should retry, not sign the user out. Before any of that,
+ * HandshakeAdmission may refuse the connection for now (the loop is late, or too many handshakes are
+ * in flight): `UNAVAILABLE` with a spread `retryAfterMs`, at the cost of a few comparisons.
  */
 @Injectable()
 export class SocketAuthMiddleware {
   private readonly logger = new Logger('SocketAuth');
 
-  constructor(private readonly tokens: TokenService) {}
+  constructor(
+    private readonly tokens: TokenService,
+    private readonly admission: HandshakeAdmission,
+  ) {}
 
   readonly use = (socket: AppSocket, next: (error?: Error) => void): void => {
+    const busy = this.admission.admit('socket.io');
+    if (busy) {
+      next(Object.assign(new Error(busy.code), { data: busy }));
+      return;
+    }
     this.authenticate(socket).then(
-      () => next(),
+      () => {
+        this.admission.done();
+        next();
+      },
       (error: unknown) => {
+        this.admission.done();
         const mapped = mapError(error);
         const code = mapped.body.code;
         if (mapped.unexpected) {

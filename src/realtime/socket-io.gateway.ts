@@ -13,6 +13,7 @@ import { CatchUpService } from './catch-up.service';
 import { ClientCommands } from './client-commands';
 import { RealtimeDelivery } from './delivery';
 import { refuseClientEvent } from './event-guard';
+import { HandshakeAdmission } from './handshake-admission';
 import { REALTIME_EVENTS } from './realtime.events';
 import type { AppServer, AppSocket, RealtimeConnection } from './realtime.types';
 import { SocketAuthMiddleware } from './socket-auth.middleware';
@@ -91,6 +92,7 @@ export class SocketIoGateway
     private readonly presence: PresenceService,
     private readonly catchUp: CatchUpService,
     private readonly metrics: MetricsService,
+    private readonly admission: HandshakeAdmission,
   ) {
     const dispatch = (socket: AppSocket, event: unknown, args: unknown[]) =>
       this.dispatch(socket, event, args);
@@ -122,6 +124,8 @@ export class SocketIoGateway
       this.logger.warn(`Presence update for ${userId} failed: ${String(error)}`);
     });
     this.registered.set(socket, registered);
+    // Set-up counts as a handshake in flight (connect admission) until its catch-up is out.
+    this.admission.settingUp();
     try {
       // Rooms first: anything committed from now on is pushed live, the rest comes from catch-up.
       await socket.join([identity.userRoom, identity.sessionRoom]);
@@ -132,6 +136,8 @@ export class SocketIoGateway
       await this.catchUp.deliverPending(connectionOf(socket));
     } catch (error) {
       this.logger.error(`Connection setup for ${userId} failed: ${String(error)}`);
+    } finally {
+      this.admission.done();
     }
   }
 

@@ -64,7 +64,15 @@ export class PlainWsClient {
   }
 
   /** Opens an upgrade that is expected to be refused; resolves with the HTTP status and JSON body. */
-  static refusal(url: string): Promise<{ status: number; body: unknown }> {
+  static async refusal(url: string): Promise<{ status: number; body: unknown }> {
+    const { status, body } = await PlainWsClient.refusalWithHeaders(url);
+    return { status, body };
+  }
+
+  /** As `refusal`, with the response headers too (`Retry-After`). */
+  static refusalWithHeaders(
+    url: string,
+  ): Promise<{ status: number; headers: Record<string, unknown>; body: unknown }> {
     const socket = new WebSocket(url);
     socket.on('error', () => undefined);
     return new Promise((resolve, reject) => {
@@ -83,7 +91,7 @@ export class PlainWsClient {
           } catch {
             // not JSON: kept as text for the assertion message
           }
-          resolve({ status: response.statusCode ?? 0, body });
+          resolve({ status: response.statusCode ?? 0, headers: { ...response.headers }, body });
         });
       });
     });

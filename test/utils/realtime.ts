@@ -51,6 +51,35 @@ export function connectRecording(
   });
 }
 
+/**
+ * As connectRecording, but a handshake refused for now (`connect_error` UNAVAILABLE with
+ * `retryAfterMs`: connect admission) is tried again after the hint plus jitter, as the SDK does, at
+ * most `maxRefusals` times. Each refusal is counted in `refusals`.
+ */
+export async function connectRecordingRetrying(
+  baseUrl: string,
+  token: string,
+  refusals: { count: number },
+  maxRefusals = 20,
+): Promise<RecordingSocket> {
+  for (let refused = 0; ; refused += 1) {
+    try {
+      return await connectRecording(baseUrl, token);
+    } catch (error) {
+      const retryAfterMs = (error as { data?: { retryAfterMs?: unknown } }).data?.retryAfterMs;
+      if (
+        (error as Error).message !== 'UNAVAILABLE' ||
+        typeof retryAfterMs !== 'number' ||
+        refused >= maxRefusals
+      ) {
+        throw error;
+      }
+      refusals.count += 1;
+      await new Promise((resolve) => setTimeout(resolve, retryAfterMs + Math.random() * 100));
+    }
+  }
+}
+
 /** Resolves once the socket's connect-time catch-up is over. */
 export async function caughtUp(recording: RecordingSocket): Promise<void> {
   if (!recording.events.caught_up?.length) {

@@ -40,6 +40,21 @@ describe('LoopLagGate', () => {
     }
   });
 
+  it('should see the current turn run late before the smoothed lag does', async () => {
+    const gate = new LoopLagGate(200);
+    try {
+      await timerPhase();
+      busyFor(300);
+      // Still in the long turn: the timer has not run, the smoothed lag is unchanged.
+      expect(gate.currentLagMs).toBeGreaterThan(250);
+      expect(gate.lagging).toBe(false);
+      await timerPhase();
+      expect(gate.currentLagMs).toBeLessThan(100);
+    } finally {
+      gate.stop();
+    }
+  });
+
   it('should never lag when turned off', async () => {
     const gate = new LoopLagGate(0);
     for (let turn = 0; turn < 3; turn += 1) {

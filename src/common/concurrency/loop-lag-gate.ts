@@ -19,6 +19,7 @@ export class LoopLagGate {
   private readonly timer: NodeJS.Timeout | null = null;
   private lastFired = performance.now();
   private smoothedLagMs = 0;
+  private newestLagMs = 0;
 
   /** `limitMs` 0 turns the gate off (never lagging, no timer). */
   constructor(private readonly limitMs: number) {
@@ -27,6 +28,7 @@ export class LoopLagGate {
         const now = performance.now();
         const lag = Math.max(0, now - this.lastFired - TICK_MS);
         this.lastFired = now;
+        this.newestLagMs = lag;
         this.smoothedLagMs = this.smoothedLagMs * (1 - NEWEST_WEIGHT) + lag * NEWEST_WEIGHT;
       }, TICK_MS);
       this.timer.unref();
@@ -36,6 +38,20 @@ export class LoopLagGate {
   /** The loop's smoothed lag in milliseconds (0 when the gate is off). */
   get lagMs(): number {
     return this.smoothedLagMs;
+  }
+
+  /** The newest sample, unsmoothed: how late the timer was when it last ran (0 when off). */
+  get latestLagMs(): number {
+    return this.newestLagMs;
+  }
+
+  /**
+   * How late the timer is right now, unsmoothed: the time since it last ran, beyond its period. Grows
+   * during a long turn (a flood of handshakes read in one poll phase), which the smoothed lag only
+   * sees after the turn (0 when the gate is off).
+   */
+  get currentLagMs(): number {
+    return this.timer ? Math.max(0, performance.now() - this.lastFired - TICK_MS) : 0;
   }
 
   /** True while the loop runs later than the limit. */

@@ -19,6 +19,7 @@ import { CatchUpService } from '../catch-up.service';
 import { ClientCommands } from '../client-commands';
 import { RealtimeDelivery, type RealtimeTransport } from '../delivery';
 import { isClientEventName } from '../event-guard';
+import { HandshakeAdmission } from '../handshake-admission';
 import { REALTIME_EVENTS } from '../realtime.events';
 import { sessionRoom, userRoom } from '../realtime.types';
 import { SocketIoGateway } from '../socket-io.gateway';
@@ -77,6 +78,7 @@ export class PlainWsTransport implements OnApplicationBootstrap, BeforeApplicati
     private readonly commands: ClientCommands,
     private readonly delivery: RealtimeDelivery,
     private readonly socketIo: SocketIoGateway,
+    private readonly admission: HandshakeAdmission,
   ) {}
 
   /** Socket.IO has attached to the HTTP server by now (gateways start before bootstrap hooks). */
@@ -144,8 +146,20 @@ export class PlainWsTransport implements OnApplicationBootstrap, BeforeApplicati
       );
       return;
     }
+    // Connect admission (shared with Socket.IO): refused before the token check, at once.
+    const busy = this.admission.admit('plain-ws');
+    if (busy) {
+      refuseUpgrade(
+        socket,
+        ERROR_STATUS[busy.code],
+        { code: busy.code, message: busy.message },
+        { 'Retry-After': String(Math.max(1, Math.ceil(busy.retryAfterMs / 1000))) },
+      );
+      return;
+    }
     this.authenticate(request).then(
       (user) => {
+        this.admission.done();
         if (socket.destroyed || this.closing) {
           socket.destroy();
           return;
@@ -153,6 +167,7 @@ export class PlainWsTransport implements OnApplicationBootstrap, BeforeApplicati
         this.wss.handleUpgrade(request, socket, head, (ws) => this.onConnection(ws, user));
       },
       (error: unknown) => {
+        this.admission.done();
         if (error instanceof AppError) {
           const retry =
             error.code === ErrorCode.UNAVAILABLE || error.retryAfterSeconds !== undefined
@@ -195,7 +210,11 @@ export class PlainWsTransport implements OnApplicationBootstrap, BeforeApplicati
     ws.on('error', (error) => this.logger.debug(`Connection error: ${error.message}`));
     ws.once('close', () => void this.onClose(connection, registered));
     connection.send('connected', { userID: user.userId, timestamp: new Date().toISOString() });
-    void registered.then(() => this.catchUp.deliverPending(connection));
+    // Set-up counts as a handshake in flight (connect admission) until its catch-up is out.
+    this.admission.settingUp();
+    void registered
+      .then(() => this.catchUp.deliverPending(connection))
+      .finally(() => this.admission.done());
   }
 
   private async onClose(connection: PlainConnection, registered: Promise<void>): Promise<void> {
