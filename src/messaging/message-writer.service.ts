@@ -141,6 +141,11 @@ export class MessageWriter implements BeforeApplicationShutdown {
     return this.pending;
   }
 
+  /** Whether the event loop counts as late for admission right now (tests). */
+  get loopLagging(): boolean {
+    return this.loopLag.lagging;
+  }
+
   /** Stops taking sends and commits what is queued while the database is still open. */
   async beforeApplicationShutdown(): Promise<void> {
     this.closed = true;
