@@ -283,7 +283,7 @@ export function validateEnv(raw: Record<string, unknown>): Env {
     MESSAGE_QUEUE_MAX_WAIT_MS: integer(raw, 'MESSAGE_QUEUE_MAX_WAIT_MS', 600, 0, 60_000),
     MESSAGE_LOOP_LAG_LIMIT_MS: integer(raw, 'MESSAGE_LOOP_LAG_LIMIT_MS', 300, 0, 60_000),
     MESSAGE_BATCH_INTERVAL_MS: integer(raw, 'MESSAGE_BATCH_INTERVAL_MS', 0, 0, 1_000),
-    CONNECT_LOOP_LAG_LIMIT_MS: integer(raw, 'CONNECT_LOOP_LAG_LIMIT_MS', 200, 0, 60_000),
-    CONNECT_MAX_IN_FLIGHT: integer(raw, 'CONNECT_MAX_IN_FLIGHT', 500, 0, 1_000_000),
+    CONNECT_LOOP_LAG_LIMIT_MS: integer(raw, 'CONNECT_LOOP_LAG_LIMIT_MS', 0, 0, 60_000),
+    CONNECT_MAX_IN_FLIGHT: integer(raw, 'CONNECT_MAX_IN_FLIGHT', 0, 0, 1_000_000),
   };
 }

@@ -306,7 +306,7 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
         'Socket.IO 4 on path /ws of the HTTP port. Authenticate with io(url, {path: "/ws", auth: {token}}) ' +
         'or ?token=; a missing, bad, expired or revoked token fails the handshake with connect_error ' +
         '"UNAUTHORIZED" (data {code, message}). A handshake the server cannot take now (the token ' +
-        'could not be checked, or connect admission: the event loop is late or too many handshakes ' +
+        'could not be checked, or opt-in connect admission: the event loop is late or too many handshakes ' +
         'are in flight, checked before the token) fails with connect_error "UNAVAILABLE" (data ' +
         '{code, message, retryAfterMs}): reconnect after retryAfterMs plus jitter. Operations with action "receive" are events the server receives from clients; ' +
         'each takes an acknowledgement callback answered with x-ack. The same events also travel as ' +

@@ -103,7 +103,7 @@ export function plainWsAsyncApi(): {
         'ws://host/ws?token=<accessToken> (no EIO parameter; an Authorization: Bearer header also ' +
         'works). A missing, bad, expired or revoked token refuses the upgrade with HTTP 401. ' +
         'An upgrade the server cannot take now (the token could not be checked, or connect ' +
-        'admission: the event loop is late or too many handshakes are in flight, checked before the ' +
+        'admission, opt-in: the event loop is late or too many handshakes are in flight, checked before the ' +
         'token) is refused with HTTP 503, the error envelope (code UNAVAILABLE) and Retry-After ' +
         '(seconds): retry after it plus jitter. ' +
         `The server pings every ${PLAIN_WS_PING_INTERVAL_MS / 1000} s and closes a connection that ` +
