@@ -332,7 +332,9 @@ describe('attachments', () => {
     expect(JSON.parse(result.body).data.size).toBe(MAX);
     const growthMiB = (peak - baseline) / 1024 / 1024;
     process.stdout.write(`# 25 MiB upload: RSS peak growth ${growthMiB.toFixed(1)} MiB\n`);
-    expect(growthMiB).toBeLessThan(16);
+    // A buffered upload grows by the file (25 MiB) and more; streamed, the growth is the process's
+    // own churn (9.5-17.4 MiB in runs here, with another suite running beside it).
+    expect(growthMiB).toBeLessThan(20);
   });
 
   it('should sweep uploads never attached after 24 hours and keep attached ones', async () => {
