@@ -16,6 +16,7 @@ import { SessionPreviousTokenHash1764000000010 } from './migrations/176400000001
 import { AttachmentsSearchBlocks1764000000030 } from './migrations/1764000000030-AttachmentsSearchBlocks';
 import { MessageLifecycle1764000000020 } from './migrations/1764000000020-MessageLifecycle';
 import { LeanPostMessages1764000000040 } from './migrations/1764000000040-LeanPostMessages';
+import { PlanStablePostMessages1764000000050 } from './migrations/1764000000050-PlanStablePostMessages';
 
 export const ENTITIES = [
   UserEntity,
@@ -38,6 +39,7 @@ export const MIGRATIONS = [
   MessageLifecycle1764000000020,
   AttachmentsSearchBlocks1764000000030,
   LeanPostMessages1764000000040,
+  PlanStablePostMessages1764000000050,
 ];
 
 /** Pool size and the per-connection limits that keep an overloaded database answering. */

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { POST_MESSAGES_V2 } from './1764000000020-MessageLifecycle';
 
-const SIGNATURE =
+export const SIGNATURE =
   'post_messages(uuid[], uuid[], uuid[], uuid[], uuid[], text[], varchar[], varchar[], uuid[], text[], timestamptz)';
 
 /**
@@ -53,7 +53,7 @@ const ACTIVE = (c: string, user: string) =>
   `EXISTS (SELECT 1 FROM conversation_members cm
             WHERE cm.conversation_id = ${c} AND cm.user_id = ${user} AND cm.left_seq IS NULL)`;
 
-const POST_MESSAGES_V3 = `
+export const POST_MESSAGES_V3 = `
   CREATE FUNCTION post_messages(
     p_ids uuid[], p_conversations uuid[], p_senders uuid[], p_recipients uuid[], p_groups uuid[],
     p_contents text[], p_types varchar[], p_client_ids varchar[], p_reply_to uuid[],
