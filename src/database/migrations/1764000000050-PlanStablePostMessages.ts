@@ -11,14 +11,15 @@ const REPLY_ROOT_V4 = `(SELECT CASE WHEN rm.conversation_id = t.c AND rm.deleted
 /**
  * `post_messages` with plans that cannot go wrong on a young database (issue 13).
  *
- * A fresh cluster's statistics describe the tables as they were a minute ago: a messages table of 170
- * rows while it already holds 40,000. With batches of ten sends the planner then hashed the whole
- * messages table for the clientMessageID lookup on every call (1.5 ms of PostgreSQL CPU per call
- * instead of 0.04, measured with auto_explain on the bench) until autovacuum analysed it, and a reply
- * target was looked up through the conversation's index instead of its id. Every statement of the
- * function touches at most a batch's rows by key (at most 256), so an index nested loop is right for
- * any table size: the function pins it (no sequential scans, hash or merge joins) and plans each
- * statement once per connection (a custom plan per call cost 0.1-0.2 ms of planning).
+ * A pool connection plans post_messages in the server's first seconds, while messages holds a few
+ * hundred rows, and keeps those plans until an ANALYZE invalidates them (autovacuum's first pass on a
+ * young database comes a minute or more later). With batches of ten sends the kept plan hashed the
+ * whole messages table for the clientMessageID lookup on every call (1.5 ms of PostgreSQL CPU per
+ * call instead of 0.04, measured with auto_explain on the bench), and a reply target could be looked
+ * up through the conversation's index instead of its id. Every statement of the function touches at
+ * most a batch's rows by key (at most 256), so an index nested loop is right for any table size: the
+ * function pins it (no sequential scans, hash or merge joins) and plans each statement once per
+ * connection (a custom plan per call cost 0.1-0.2 ms of planning).
  */
 export class PlanStablePostMessages1764000000050 implements MigrationInterface {
   name = 'PlanStablePostMessages1764000000050';
