@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -12,6 +12,20 @@ import { freePort } from './utils/instances';
  * file, so no separate build is needed.)
  */
 const MAIN = path.resolve(__dirname, '..', 'src', 'main.js');
+/**
+ * The Node flags `npm start` runs it with (package.json: `node <flags> dist/src/main.js`): a flag
+ * this Node refuses fails the start here.
+ */
+const START_FLAGS = ((): string[] => {
+  const packageJson = JSON.parse(
+    readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8'),
+  ) as { scripts: { start: string } };
+  const match = /^node((?:\s+-\S+)*)\s+dist\/src\/main\.js$/.exec(packageJson.scripts.start);
+  if (!match) {
+    throw new Error(`unexpected start script: ${packageJson.scripts.start}`);
+  }
+  return match[1].trim().split(/\s+/).filter(Boolean);
+})();
 const BOOT_DEADLINE_MS = 60_000;
 const EXIT_DEADLINE_MS = 20_000;
 
@@ -43,7 +57,11 @@ interface Started {
 }
 
 function start(env: NodeJS.ProcessEnv, cwd: string): Started {
-  const child = spawn(process.execPath, [MAIN], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...START_FLAGS, MAIN], {
+    env,
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));

@@ -283,8 +283,9 @@ const HELP = `npm run bench -- [flags]
   --scenarios a,b,...     of ${SCENARIOS.join(', ')} (default all); opt-in: ${OPTIONAL_SCENARIOS.join(', ')}
 
 Server under test (ours):
-  --server-cmd "CMD"      start command (default: node dist/src/main.js if newer than src/, else a
-                          tsc build of the working tree in bench/results/build/)
+  --server-cmd "CMD"      start command (default: node, with the flags of package.json's start
+                          script, on dist/src/main.js if newer than src/, else on a tsc build of
+                          the working tree in bench/results/build/)
   --build / --no-build    npm run build first / bench dist/ as it is
   --ours-url URL          bench an already running server on 127.0.0.1 (with --server-pid PID for CPU)
   --database-url URL      external PostgreSQL instead of the embedded default

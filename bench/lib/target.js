@@ -119,6 +119,19 @@ function ensureBuilt(opts, log) {
 }
 
 /**
+ * The Node flags of package.json's start script (`node <flags> dist/src/main.js`), so the bench runs
+ * the server as `npm start` does.
+ */
+function startScriptNodeFlags() {
+  const start = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.start;
+  const match = /^node((?:\s+-\S+)*)\s+dist\/src\/main\.js$/.exec(start.trim());
+  if (!match) {
+    throw new Error(`package.json's start script is not "node [flags] dist/src/main.js": ${start}`);
+  }
+  return match[1].trim().split(/\s+/).filter(Boolean);
+}
+
+/**
  * @returns {Promise<{kind, url, pid: () => number|null, describe, stop: () => Promise<void>}>}
  */
 async function startTarget(kind, opts, runDir, log) {
@@ -180,10 +193,10 @@ async function startTarget(kind, opts, runDir, log) {
       args = ['-c', opts.serverCmd];
     } else {
       cmd = process.execPath;
-      args = [opts.serverMain || path.join(ROOT, 'dist', 'src', 'main.js')];
+      args = [...startScriptNodeFlags(), opts.serverMain || path.join(ROOT, 'dist', 'src', 'main.js')];
     }
     describe =
-      `${opts.serverCmd || `node ${path.relative(ROOT, args[0])}`}, ` +
+      `${opts.serverCmd || `node ${args.map((arg) => (arg.startsWith('-') ? arg : path.relative(ROOT, arg))).join(' ')}`}, ` +
       (opts.databaseUrl ? 'external PostgreSQL (DATABASE_URL)' : 'embedded PostgreSQL (fresh DATA_DIR)') +
       (opts.workers ? `, WORKERS=${opts.workers}` : '') +
       (opts.redisUrl ? ', Redis (REDIS_URL)' : '') +
