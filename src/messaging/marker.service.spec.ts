@@ -48,4 +48,18 @@ describe('DeliveryMarkerBuffer', () => {
       { marks: [{ conversationId: 'c1', userId: 'a', seq: 1 }], skipLocked: false },
     ]);
   });
+
+  it('should forget the least recently advanced marks one at a time past its bound', () => {
+    const { members } = fakeMembers(() => false);
+    const buffer = new DeliveryMarkerBuffer(members);
+    const bound = 200_000;
+    for (let index = 0; index <= bound; index += 1) {
+      buffer.advance(`c${index}`, 'a', 5);
+    }
+    // The oldest mark made room for the newest; the rest are still known (no clear()).
+    expect(buffer.recordedSeq('c0', 'a')).toBe(0);
+    expect(buffer.recordedSeq('c1', 'a')).toBe(5);
+    expect(buffer.recordedSeq(`c${bound}`, 'a')).toBe(5);
+    expect(buffer.advance('c1', 'a', 5)).toBe(false);
+  });
 });

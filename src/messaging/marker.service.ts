@@ -5,10 +5,12 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { ConversationMembersRepository } from './repositories/conversation-members.repository';
 
 /** How often coalesced delivery markers are written. */
 const FLUSH_INTERVAL_MS = 100;
+/** Participants whose highest mark is remembered; past it the least recently advanced go first. */
 const MAX_RECORDED = 200_000;
 
 /**
@@ -24,8 +26,12 @@ export class DeliveryMarkerBuffer
 {
   private readonly logger = new Logger(DeliveryMarkerBuffer.name);
   private pending = new Map<string, { conversationId: string; userId: string; seq: number }>();
-  /** Highest mark recorded per participant on this instance (bounded; the database has the rest). */
-  private readonly recorded = new Map<string, number>();
+  /**
+   * Highest mark recorded per participant on this instance. Bounded, and evicting one at a time: a
+   * clear() would make every receipt after it look new at once (a burst of duplicate announcements
+   * and queries). An evicted mark is long written; the database has it.
+   */
+  private readonly recorded = new LRUCache<string, number>({ max: MAX_RECORDED });
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -57,9 +63,6 @@ export class DeliveryMarkerBuffer
     const key = `${conversationId}:${userId}`;
     if ((this.recorded.get(key) ?? 0) >= seq) {
       return false;
-    }
-    if (this.recorded.size >= MAX_RECORDED) {
-      this.recorded.clear();
     }
     this.recorded.set(key, seq);
     this.queue(conversationId, userId, seq);
