@@ -1,7 +1,8 @@
 'use strict';
 /**
  * The server's own view of a measured window, from its GET /metrics: event-loop delay (p50, p99,
- * max) and GC pauses (count, total, longest). The server resets the delay histogram and the longest
+ * max), GC pauses (count, total, longest) and message commits (count, mean, how many took over
+ * 50 ms: a database stall). The server resets the delay histogram and the longest
  * pause at every scrape, so a window is "from one scrape to the next"; when other windows are
  * scraped inside it (the knee steps inside the knee scenario), its percentiles are the worst of
  * those sub-windows and its maxima the largest. Targets without /metrics (the relay) give null.
@@ -10,7 +11,10 @@ const { round } = require('./util');
 
 /** Prometheus text -> the few figures used here (GC series summed over kinds). */
 function parseMetrics(text) {
-  const out = { gcCount: 0, gcSumS: 0, gcMaxS: null, loopP50S: null, loopP99S: null, loopMaxS: null };
+  const out = {
+    gcCount: 0, gcSumS: 0, gcMaxS: null, loopP50S: null, loopP99S: null, loopMaxS: null,
+    commits: 0, commitSumS: 0, commitsUpTo50Ms: 0,
+  };
   const names = {
     nodejs_eventloop_lag_p50_seconds: 'loopP50S',
     nodejs_eventloop_lag_p99_seconds: 'loopP99S',
@@ -31,6 +35,12 @@ function parseMetrics(text) {
       out.gcCount += value;
     } else if (name === 'nodejs_gc_pause_seconds_sum') {
       out.gcSumS += value;
+    } else if (name === 'message_write_duration_seconds_count') {
+      out.commits = value;
+    } else if (name === 'message_write_duration_seconds_sum') {
+      out.commitSumS = value;
+    } else if (series === 'message_write_duration_seconds_bucket{le="0.05"}') {
+      out.commitsUpTo50Ms = value;
     }
   }
   return out.loopMaxS === null ? null : out;
@@ -84,6 +94,7 @@ class RuntimeProbe {
       return null;
     }
     const gcTotalMs = (last.gcSumS - w.first.gcSumS) * 1000;
+    const commits = last.commits - w.first.commits;
     const windowMs = Date.now() - w.t0;
     return {
       windowS: round(windowMs / 1000, 1),
@@ -96,6 +107,9 @@ class RuntimeProbe {
       gcTotalMs: round(gcTotalMs, 1),
       gcMaxMs: round(w.gcMaxS * 1000, 2),
       gcPct: windowMs > 0 ? round((gcTotalMs / windowMs) * 100, 2) : null,
+      commits,
+      commitMeanMs: commits > 0 ? round(((last.commitSumS - w.first.commitSumS) * 1000) / commits, 2) : null,
+      commitsOver50Ms: commits - (last.commitsUpTo50Ms - w.first.commitsUpTo50Ms),
     };
   }
 }
@@ -107,7 +121,7 @@ function runtimeSection(result, { fmt, table }) {
   const s = (t && t.scenarios) || {};
   const push = (name, r) => {
     if (r) {
-      rows.push([name, fmt(r.loopP50Ms), fmt(r.loopP99Ms), fmt(r.loopMaxMs), fmt(r.gcPauses), fmt(r.gcTotalMs), fmt(r.gcMaxMs), fmt(r.gcPct)]);
+      rows.push([name, fmt(r.loopP50Ms), fmt(r.loopP99Ms), fmt(r.loopMaxMs), fmt(r.gcPauses), fmt(r.gcTotalMs), fmt(r.gcMaxMs), fmt(r.gcPct), fmt(r.commits), fmt(r.commitMeanMs), fmt(r.commitsOver50Ms)]);
     }
   };
   for (const name of Object.keys(s)) {
@@ -132,9 +146,10 @@ function runtimeSection(result, { fmt, table }) {
     'From the server\'s own GET /metrics, scraped when each window opens and closes: event-loop delay',
     '(`monitorEventLoopDelay`, 1 ms resolution; p50/p99 of the window, or of its worst sub-window for a',
     'whole scenario) and every GC pause (count, total, longest; % = GC time / window). A stall shows here as',
-    'a large max delay; when the longest GC pause is close to it, GC was the stall.',
+    'a large max delay; when the longest GC pause is close to it, GC was the stall. Commits are the message',
+    'group commits (`message_write_duration_seconds`): one over 50 ms held up every send queued behind it.',
     '',
-    table(['window', 'loop delay p50 (ms)', 'p99 (ms)', 'max (ms)', 'GC pauses', 'GC total (ms)', 'GC max (ms)', 'GC % of window'], rows),
+    table(['window', 'loop delay p50 (ms)', 'p99 (ms)', 'max (ms)', 'GC pauses', 'GC total (ms)', 'GC max (ms)', 'GC % of window', 'commits', 'commit mean (ms)', 'commits > 50 ms'], rows),
     '',
   ];
 }

@@ -257,7 +257,13 @@ export class MessageWriter implements BeforeApplicationShutdown {
   private async writeOnce(
     batch: QueuedSend[],
   ): Promise<(Omit<WrittenMessage, 'committedAt'> | AppError)[]> {
-    const posted = await this.messages.post(batch, new Date());
+    const started = performance.now();
+    let posted: Awaited<ReturnType<MessagesRepository['post']>>;
+    try {
+      posted = await this.messages.post(batch, new Date());
+    } finally {
+      this.metrics.messageWriteDuration.observe((performance.now() - started) / 1000);
+    }
     // Filtered once per (conversation, sender): a sender's sends in one batch share one (read-only) list.
     const recipients = new Map<string, string[]>();
     const recipientsOf = (send: QueuedSend): string[] => {

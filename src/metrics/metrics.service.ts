@@ -55,6 +55,13 @@ export class MetricsService implements OnModuleDestroy {
     registers: [this.registry],
   });
 
+  readonly messageWriteDuration = new Histogram({
+    name: 'message_write_duration_seconds',
+    help: 'Time one group-commit transaction took in PostgreSQL (round trip to commit); a stall here holds every send queued behind it',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
   readonly shed = new Counter({
     name: 'requests_shed_total',
     help: 'Requests answered 503 UNAVAILABLE at once because a bound was reached (admission control)',

@@ -117,6 +117,25 @@ describe('MessageWriter', () => {
     realQuery = spy;
   });
 
+  it('should time each commit in message_write_duration_seconds, failed ones included', async () => {
+    const metrics = new MetricsService();
+    const writer = new MessageWriter(
+      new MessagesRepository(dataSource),
+      metrics,
+      new ConfigService({
+        messaging: { maxQueuedSends: 100, maxQueueWaitMs: 0, batchIntervalMs: 0 },
+      }),
+    );
+    writers.push(writer);
+    await writer.write(send({ content: 'timed' }));
+    await expect(writer.write(send({ content: 'bad\u0000' }))).rejects.toMatchObject({
+      code: 'INTERNAL',
+    });
+    const text = await metrics.registry.getSingleMetricAsString('message_write_duration_seconds');
+    metrics.onModuleDestroy();
+    expect(text).toMatch(/^message_write_duration_seconds_count 2$/m);
+  });
+
   it('should fail only the send PostgreSQL refuses and store the rest of its batch', async () => {
     const writer = newWriter();
     const sends = Array.from({ length: 40 }, (_, i) =>
