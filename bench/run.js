@@ -22,6 +22,7 @@ const { ProcSampler, listeningPid } = require('./lib/procstat');
 const { startTarget, ensureBuilt, ROOT } = require('./lib/target');
 const { createUsers } = require('./lib/setup');
 const { DbStats } = require('./lib/dbstats');
+const { calibrate } = require('./lib/calibrate');
 const { httpJson, monoMs, round } = require('./lib/util');
 const { waitIdle } = require('./lib/phase');
 const { renderMarkdown, renderConsole } = require('./lib/report');
@@ -81,6 +82,7 @@ function machineInfo() {
     platform: `${os.platform()} ${os.release()}`,
     openFilesLimit: openFiles,
     commit,
+    calibrationMs: calibrate(),
   };
 }
 
