@@ -82,7 +82,7 @@ function machineInfo() {
     platform: `${os.platform()} ${os.release()}`,
     openFilesLimit: openFiles,
     commit,
-    calibrationMs: calibrate(),
+    calibration: calibrate(),
   };
 }
 

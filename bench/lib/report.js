@@ -309,7 +309,7 @@ function renderMarkdown(result, options = {}) {
         ['Node.js', m.node],
         ['OS', m.platform],
         ['open-file limit per process', fmt(m.openFilesLimit)],
-        ['machine speed now', m.calibrationMs ? `${fmt(m.calibrationMs)} ms for bench/lib/calibrate.js's fixed workload (lower is faster; this VM's speed moves between hours: compare runs of similar speed)` : '–'],
+        ['machine speed now', m.calibration ? `${fmt(m.calibration.cpuMs)} ms for bench/lib/calibrate.js's fixed workload, ${fmt(m.calibration.loopbackUs)} µs CPU per loopback TCP round trip (lower is faster; this VM's speed moves between hours: compare runs of similar speed)` : '–'],
         ['ours', (result.targets.ours && result.targets.ours.describe) || '–'],
         ['baseline', (result.targets.relay && result.targets.relay.describe) || '–'],
         ['generator', `${o.genWorkers} processes on the same machine (socket.io-client, websocket transport), competing with the server for the same cores; its CPU is in the resources table`],
