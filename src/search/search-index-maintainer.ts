@@ -9,8 +9,11 @@ import { SearchRepository } from './search.repository';
 
 /** How often the search index's pending entries are merged. */
 export const MERGE_INTERVAL_MS = 1_000;
-/** SQLSTATEs that mean this database user may never merge: not the index's owner, a standby. */
-const PERMANENT_CODES = new Set(['42501', '25006', '55000']);
+/**
+ * SQLSTATEs that mean merging will never work here: not the index's owner (42501), a read-only or
+ * recovering standby (25006, 55000), no such index (42P01, 42704: a schema without it).
+ */
+const PERMANENT_CODES = new Set(['42501', '25006', '55000', '42P01', '42704']);
 
 /**
  * Keeps the message search index's pending list short, so no message commit has to merge it. Every
