@@ -8,7 +8,7 @@ import { isDependencyUnavailable } from '../common/errors/dependency-error';
 import { SearchRepository } from './search.repository';
 
 /** How often the search index's pending entries are merged. */
-export const MERGE_INTERVAL_MS = 1_000;
+const MERGE_INTERVAL_MS = 1_000;
 /**
  * SQLSTATEs that mean merging will never work here: not the index's owner (42501), a read-only or
  * recovering standby (25006, 55000), no such index (42P01, 42704: a schema without it).
@@ -20,8 +20,8 @@ const PERMANENT_CODES = new Set(['42501', '25006', '55000', '42P01', '42704']);
  * second (one cheap call when nothing is pending) a pool connection merges what the inserts queued;
  * each instance runs one, and a second merge started meanwhile waits and finds the list empty.
  * Without it, one message insert in every few thousand paid for the whole merge inline (see
- * `SearchRepository.mergePendingIndexEntries`). Where the database refuses the merge for good (the
- * app's user does not own the index, a read-only standby) it stops and the inline merge remains.
+ * `SearchRepository.mergePendingIndexEntries`). Where the merge can never work (the app's user does
+ * not own the index, a read-only standby, no such index) it stops and the inline merge remains.
  */
 @Injectable()
 export class SearchIndexMaintainer implements OnModuleInit, BeforeApplicationShutdown {
@@ -59,7 +59,7 @@ export class SearchIndexMaintainer implements OnModuleInit, BeforeApplicationShu
       if (code && PERMANENT_CODES.has(code)) {
         this.stop();
         this.logger.warn(
-          `Search index pending entries cannot be merged by this database user (${code}); inserts merge them instead`,
+          `Search index pending entries cannot be merged here (${code}); inserts merge them instead`,
         );
         return;
       }
