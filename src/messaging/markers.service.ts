@@ -48,6 +48,14 @@ export class MarkersService {
     });
   }
 
+  /**
+   * A message of `conversationId` up to `seq` was handed to this instance's sockets (written here or
+   * on another instance): receipts up to it need no seq read.
+   */
+  noteDelivered(conversationId: string, seq: number): void {
+    this.cache.noteSeq(conversationId, seq);
+  }
+
   /** How many batched seq reads ran (for tests: counters, not timings). */
   get seqReads(): number {
     return this.lastSeqs.loads;

@@ -8,6 +8,7 @@ import { PresenceModule } from '../presence/presence.module';
 import { CatchUpService } from './catch-up.service';
 import { ClientCommands } from './client-commands';
 import { RealtimeDelivery } from './delivery';
+import { DeliveredSeqObserver } from './delivered-seq-observer';
 import { DeliverySubscriber } from './delivery.subscriber';
 import { HandshakeAdmission } from './handshake-admission';
 import { PlainWsTransport } from './plain-ws/plain-ws.transport';
@@ -38,6 +39,7 @@ import { TypingService } from './typing.service';
     ClientCommands,
     DeliverySubscriber,
     SocketIoGateway,
+    DeliveredSeqObserver,
     PlainWsTransport,
   ],
   exports: [RealtimeDelivery],

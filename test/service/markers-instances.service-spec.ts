@@ -53,6 +53,21 @@ describe('MarkersService across two instances', () => {
     expect(claimed.seq).toBe(4);
   });
 
+  it('should confirm a message written on the other instance without a seq read once its delivery was noted', async () => {
+    const sending = a.app.get(MessageSendingService);
+    const markers = b.app.get(MarkersService);
+    const [sender, reader] = await insertUsers(a.db, 2, 'noted');
+    const first = await sending.send(sender.id, { recipientID: reader.id, content: 'first' });
+    await markers.markDelivered(reader.id, first.conversationID, 1);
+    const second = await sending.send(sender.id, { recipientID: reader.id, content: 'second' });
+    // What B's adapter hook does when it hands `second` to the reader's socket there.
+    markers.noteDelivered(second.conversationID, second.seq);
+    const readsBefore = markers.seqReads;
+    const confirmed = await markers.markDelivered(reader.id, second.conversationID, second.seq);
+    expect(confirmed.seq).toBe(2);
+    expect(markers.seqReads).toBe(readsBefore);
+  });
+
   it('should read the peers of users whose presence changes in one turn with one query', async () => {
     const markers = a.app.get(MarkersService);
     const sending = a.app.get(MessageSendingService);

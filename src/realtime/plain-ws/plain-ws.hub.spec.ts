@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import { expect } from 'expect';
 import { Server } from 'socket.io';
-import { hookLocalBroadcasts } from './adapter-hook';
+import { hookLocalBroadcasts } from '../adapter-hook';
 import { isPlainWsUpgrade } from './upgrade-router';
 import type { PlainConnection } from './plain-connection';
 import { PlainWsHub } from './plain-ws.hub';

@@ -24,7 +24,7 @@ import { REALTIME_EVENTS } from '../realtime.events';
 import { sessionRoom, userRoom } from '../realtime.types';
 import { SocketIoGateway } from '../socket-io.gateway';
 import { TurnWriteCoalescer } from '../turn-write-coalescer';
-import { hookLocalBroadcasts } from './adapter-hook';
+import { hookLocalBroadcasts } from '../adapter-hook';
 import { decodeClientFrame, encodeAck } from './frame-codec';
 import { Heartbeat } from './heartbeat';
 import { PlainConnection } from './plain-connection';

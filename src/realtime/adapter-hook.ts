@@ -26,13 +26,15 @@ export type LocalBroadcastListener = (
 ) => void;
 
 /**
- * Lets non-Socket.IO connections share Socket.IO's bus. Every adapter (in-memory, Redis, node:cluster)
- * ends a broadcast, local or received from another instance, in the in-memory adapter's
- * `broadcast`, which encodes the packet (`_encode`) and then walks the local audience (`apply`).
+ * Sees every event Socket.IO delivers on this instance: plain WebSocket connections share Socket.IO's
+ * bus through it, and the seqs of messages written elsewhere are noted with it. Every adapter
+ * (in-memory, Redis, node:cluster) ends a broadcast, local or received from another instance, in the
+ * in-memory adapter's `broadcast`, which encodes the packet (`_encode`) and then walks the local
+ * audience (`apply`).
  * Wrapping those two steps on the instance sees each delivery once, in the adapter's order, with the
  * rooms and exceptions it was sent to; the Socket.IO sockets are served exactly as before.
  * (`fetchSockets`, `disconnectSockets` and the like call `apply` without `_encode` and are ignored.)
- * Returns an undo function.
+ * Hooks nest (each wraps the previous one); undo them in reverse order. Returns an undo function.
  */
 export function hookLocalBroadcasts(
   adapter: Adapter,
