@@ -34,12 +34,34 @@ export type LocalBroadcastListener = (
  * Wrapping those two steps on the instance sees each delivery once, in the adapter's order, with the
  * rooms and exceptions it was sent to; the Socket.IO sockets are served exactly as before.
  * (`fetchSockets`, `disconnectSockets` and the like call `apply` without `_encode` and are ignored.)
- * Hooks nest (each wraps the previous one); undo them in reverse order. Returns an undo function.
+ * The adapter is wrapped once, whatever the number of listeners; returns what removes this one.
  */
+/** The listeners of each hooked adapter: one wrapper per adapter, however many listen. */
+const hooked = new WeakMap<Adapter, Set<LocalBroadcastListener>>();
+
 export function hookLocalBroadcasts(
   adapter: Adapter,
   listener: LocalBroadcastListener,
 ): () => void {
+  let listeners = hooked.get(adapter);
+  if (!listeners) {
+    const created = new Set<LocalBroadcastListener>();
+    listeners = created;
+    hooked.set(adapter, created);
+    wrapLocalBroadcast(adapter, created);
+  }
+  const own = listeners;
+  own.add(listener);
+  return () => {
+    own.delete(listener);
+  };
+}
+
+/**
+ * Wraps the adapter's two steps once, for good: a listener leaves by being removed from `listeners`,
+ * so listeners can leave in any order without unwrapping one another.
+ */
+function wrapLocalBroadcast(adapter: Adapter, listeners: Set<LocalBroadcastListener>): void {
   const steps = adapter as unknown as LocalBroadcastSteps;
   const encode = steps._encode;
   const apply = steps.apply;
@@ -61,15 +83,14 @@ export function hookLocalBroadcasts(
     const packet = pending;
     pending = null;
     apply.call(this, options, callback);
-    if (packet?.type === EVENT_PACKET && Array.isArray(packet.data)) {
+    if (listeners.size && packet?.type === EVENT_PACKET && Array.isArray(packet.data)) {
       const [event, payload] = packet.data as unknown[];
       if (typeof event === 'string') {
-        listener(options.rooms, options.except ?? new Set(), event, payload);
+        const except = options.except ?? new Set<string>();
+        for (const listener of listeners) {
+          listener(options.rooms, except, event, payload);
+        }
       }
     }
-  };
-  return () => {
-    steps._encode = encode;
-    steps.apply = apply;
   };
 }
