@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { LRUCache } from 'lru-cache';
+import { boundedLru } from '../common/bounded-lru';
 import { TickBatcher } from '../common/concurrency/tick-batcher';
 import { AppError } from '../common/errors/app-error';
 import { isDependencyUnavailable } from '../common/errors/dependency-error';
@@ -38,8 +38,7 @@ function sameHash(a: string, b: string): boolean {
 @Injectable()
 export class SessionService {
   private readonly refreshTtlSeconds: number;
-  private readonly activeCache = new LRUCache<string, true>({
-    max: ACTIVE_CACHE_MAX,
+  private readonly activeCache = boundedLru<string, true>(ACTIVE_CACHE_MAX, {
     ttl: ACTIVE_CACHE_MS,
     ttlAutopurge: false,
   });

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { LRUCache } from 'lru-cache';
+import { boundedLru } from '../common/bounded-lru';
 import { SingleFlight } from '../common/concurrency/single-flight';
 import type { ConversationAccess } from './conversation-access.service';
 
@@ -25,20 +25,19 @@ const RECENT_SENDERS = 256;
 @Injectable()
 export class ConversationCache {
   /** `${userId}:${conversationId}` -> the caller's access. */
-  private readonly access = new LRUCache<string, ConversationAccess>({
-    max: MAX_ENTRIES,
+  private readonly access = boundedLru<string, ConversationAccess>(MAX_ENTRIES, {
     ttl: ACCESS_TTL_MS,
   });
   /** `${userId}:${lower-case reference}` -> conversation id (a reference never changes target). */
-  private readonly refs = new LRUCache<string, string>({ max: MAX_ENTRIES });
+  private readonly refs = boundedLru<string, string>(MAX_ENTRIES);
   private readonly accessFills = new SingleFlight<string, ConversationAccess>();
   /** Bumped by every membership change: a fill that overlapped one does not cache its answer. */
   private membershipChanges = 0;
-  private readonly participants = new LRUCache<string, string[]>({ max: MAX_ENTRIES });
+  private readonly participants = boundedLru<string, string[]>(MAX_ENTRIES);
   /** Highest seq known per conversation, to clamp client-supplied seqs without a query. */
-  private readonly lastSeq = new LRUCache<string, number>({ max: MAX_ENTRIES });
+  private readonly lastSeq = boundedLru<string, number>(MAX_ENTRIES);
   /** Who sent the recent messages of each conversation (seq -> sender), for delivery receipts. */
-  private readonly senders = new LRUCache<string, Map<number, string>>({ max: MAX_ENTRIES });
+  private readonly senders = boundedLru<string, Map<number, string>>(MAX_ENTRIES);
 
   getAccess(userId: string, ref: string): ConversationAccess | undefined {
     const conversationId = this.refs.get(refKey(userId, ref)) ?? ref.toLowerCase();

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { LRUCache } from 'lru-cache';
+import { boundedLru } from '../common/bounded-lru';
 import { SingleFlight } from '../common/concurrency/single-flight';
 import { TickBatcher } from '../common/concurrency/tick-batcher';
 import { AppError } from '../common/errors/app-error';
@@ -24,8 +24,8 @@ const GROUP_CACHE_MAX = 100_000;
  */
 @Injectable()
 export class ConversationResolver {
-  private readonly direct = new LRUCache<string, string>({ max: DIRECT_CACHE_MAX });
-  private readonly groups = new LRUCache<string, GroupTarget>({ max: GROUP_CACHE_MAX });
+  private readonly direct = boundedLru<string, string>(DIRECT_CACHE_MAX);
+  private readonly groups = boundedLru<string, GroupTarget>(GROUP_CACHE_MAX);
   /** Pairs missed in one event-loop turn are found or created together; a running fill is shared. */
   private readonly directFills: TickBatcher<string, string | null>;
   private readonly groupFills = new SingleFlight<string, GroupTarget>();

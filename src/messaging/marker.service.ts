@@ -5,7 +5,7 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { LRUCache } from 'lru-cache';
+import { boundedLru } from '../common/bounded-lru';
 import { ConversationMembersRepository } from './repositories/conversation-members.repository';
 
 /** How often coalesced delivery markers are written. */
@@ -31,7 +31,7 @@ export class DeliveryMarkerBuffer
    * clear() would make every receipt after it look new at once (a burst of duplicate announcements
    * and queries). An evicted mark is long written; the database has it.
    */
-  private readonly recorded = new LRUCache<string, number>({ max: MAX_RECORDED });
+  private readonly recorded = boundedLru<string, number>(MAX_RECORDED);
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
 
