@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import sharp from 'sharp';
 import type { RootConfig } from '../config/configuration';
 import { AttachmentDownloadsService } from './attachment-downloads.service';
 import { AttachmentsController } from './attachments.controller';
@@ -9,10 +8,6 @@ import { AttachmentsService } from './attachments.service';
 import { AttachmentsSweeper } from './attachments.sweeper';
 import { AttachmentStorage } from './storage/attachment-storage';
 import { LocalAttachmentStorage } from './storage/local.storage';
-import { S3AttachmentStorage } from './storage/s3.storage';
-
-// Thumbnails are made once and stored: libvips' operation cache would only hold memory.
-sharp.cache(false);
 
 @Module({
   controllers: [AttachmentsController],
@@ -20,11 +15,14 @@ sharp.cache(false);
     {
       provide: AttachmentStorage,
       inject: [ConfigService],
-      useFactory: (config: ConfigService<RootConfig, true>): AttachmentStorage => {
+      useFactory: async (config: ConfigService<RootConfig, true>): Promise<AttachmentStorage> => {
         const settings = config.get('attachments', { infer: true });
-        return settings.s3
-          ? new S3AttachmentStorage(settings.s3)
-          : new LocalAttachmentStorage(settings.directory);
+        if (!settings.s3) {
+          return new LocalAttachmentStorage(settings.directory);
+        }
+        // Loaded only when configured: the AWS SDK is 80-90 ms of every start otherwise.
+        const { S3AttachmentStorage } = await import('./storage/s3.storage.js');
+        return new S3AttachmentStorage(settings.s3);
       },
     },
     AttachmentsRepository,

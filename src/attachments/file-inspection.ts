@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import type Sharp from 'sharp';
 
 /** Raster types browsers show inline and sharp decodes. Never SVG (it can carry script). */
 export const IMAGE_TYPES: ReadonlySet<string> = new Set([
@@ -23,6 +23,21 @@ function loadFileType(): Promise<FileTypeModule> {
   return fileTypeModule;
 }
 
+let sharpModule: Promise<typeof Sharp> | undefined;
+
+/**
+ * sharp (libvips, a native module) on first use: loading it is 60-70 ms of every start otherwise,
+ * for a server that may never see an image.
+ */
+function loadSharp(): Promise<typeof Sharp> {
+  sharpModule ??= import('sharp').then(({ default: sharp }) => {
+    // Thumbnails are made once and stored: libvips' operation cache would only hold memory.
+    sharp.cache(false);
+    return sharp;
+  });
+  return sharpModule;
+}
+
 /** The MIME type the bytes say, or application/octet-stream; the client's claim is never asked. */
 export async function detectContentType(head: Buffer): Promise<string> {
   const { fileTypeFromBuffer } = await loadFileType();
@@ -32,6 +47,7 @@ export async function detectContentType(head: Buffer): Promise<string> {
 /** Display size of an image (EXIF rotation applied) from its header; null when it cannot be read. */
 export async function imageSize(file: string): Promise<{ width: number; height: number } | null> {
   try {
+    const sharp = await loadSharp();
     const meta = await sharp(file).metadata();
     if (!meta.width || !meta.height) {
       return null;
@@ -50,6 +66,7 @@ export async function imageSize(file: string): Promise<{ width: number; height: 
  * for an image over MAX_THUMBNAIL_INPUT_PIXELS (sharp checks the header before decoding).
  */
 export async function makeThumbnail(input: NodeJS.ReadableStream): Promise<Buffer> {
+  const sharp = await loadSharp();
   const transformer = sharp({ limitInputPixels: MAX_THUMBNAIL_INPUT_PIXELS, failOn: 'error' })
     .rotate()
     .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
