@@ -84,8 +84,8 @@ export function configureApp(app: NestExpressApplication): void {
     }
     response.json(asyncApi);
   });
-  const document = buildOpenApiDocument(app);
-  SwaggerModule.setup('docs', app, document, {
+  // Built on the first request for /docs or /docs-json (then kept), not on every start.
+  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'docs-json',
     customSiteTitle: 'Messaging API',
   });
