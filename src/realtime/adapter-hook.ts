@@ -25,6 +25,12 @@ export type LocalBroadcastListener = (
   payload: unknown,
 ) => void;
 
+/** The listeners of each hooked adapter: one wrapper per adapter, however many listen. */
+const hooked = new WeakMap<Adapter, Set<LocalBroadcastListener>>();
+
+/** The exceptions of a broadcast that has none (shared: no allocation per delivery). */
+const NO_EXCEPTIONS: ReadonlySet<string> = new Set<string>();
+
 /**
  * Sees every event Socket.IO delivers on this instance: plain WebSocket connections share Socket.IO's
  * bus through it, and the seqs of messages written elsewhere are noted with it. Every adapter
@@ -36,24 +42,18 @@ export type LocalBroadcastListener = (
  * (`fetchSockets`, `disconnectSockets` and the like call `apply` without `_encode` and are ignored.)
  * The adapter is wrapped once, whatever the number of listeners; returns what removes this one.
  */
-/** The listeners of each hooked adapter: one wrapper per adapter, however many listen. */
-const hooked = new WeakMap<Adapter, Set<LocalBroadcastListener>>();
-
 export function hookLocalBroadcasts(
   adapter: Adapter,
   listener: LocalBroadcastListener,
 ): () => void {
-  let listeners = hooked.get(adapter);
-  if (!listeners) {
-    const created = new Set<LocalBroadcastListener>();
-    listeners = created;
-    hooked.set(adapter, created);
-    wrapLocalBroadcast(adapter, created);
+  const listeners = hooked.get(adapter) ?? new Set<LocalBroadcastListener>();
+  if (!hooked.has(adapter)) {
+    hooked.set(adapter, listeners);
+    wrapLocalBroadcast(adapter, listeners);
   }
-  const own = listeners;
-  own.add(listener);
+  listeners.add(listener);
   return () => {
-    own.delete(listener);
+    listeners.delete(listener);
   };
 }
 
@@ -86,7 +86,7 @@ function wrapLocalBroadcast(adapter: Adapter, listeners: Set<LocalBroadcastListe
     if (listeners.size && packet?.type === EVENT_PACKET && Array.isArray(packet.data)) {
       const [event, payload] = packet.data as unknown[];
       if (typeof event === 'string') {
-        const except = options.except ?? new Set<string>();
+        const except = options.except ?? NO_EXCEPTIONS;
         for (const listener of listeners) {
           listener(options.rooms, except, event, payload);
         }
