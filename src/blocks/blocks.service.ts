@@ -98,18 +98,31 @@ export class BlocksService {
     return value;
   }
 
-  /** Direct messages are refused (403) both ways while either user blocks the other. */
-  async assertCanMessage(senderId: string, recipientId: string): Promise<void> {
-    if (await this.blockedEitherWay(senderId, recipientId)) {
+  /**
+   * Direct messages are refused (403) both ways while either user blocks the other. Synchronous
+   * (undefined) when the pair's answer is cached, as it is for every send after a pair's first: the
+   * send path then takes no extra turn.
+   */
+  assertCanMessage(senderId: string, recipientId: string): Promise<void> | undefined {
+    const cached = this.cachedBlockedEitherWay(pairKey(senderId, recipientId));
+    if (cached === undefined) {
+      return this.blockedEitherWay(senderId, recipientId).then((blocked) => {
+        if (blocked) {
+          throw AppError.forbidden('You cannot message this user');
+        }
+      });
+    }
+    if (cached) {
       throw AppError.forbidden('You cannot message this user');
     }
+    return undefined;
   }
 
   async blockedEitherWay(a: string, b: string): Promise<boolean> {
     const key = pairKey(a, b);
-    const hit = this.pairs.get(key);
-    if (hit && hit.expires > Date.now()) {
-      return hit.value;
+    const cached = this.cachedBlockedEitherWay(key);
+    if (cached !== undefined) {
+      return cached;
     }
     const started = this.changes;
     const value = await this.pairReads.get(key);
@@ -117,6 +130,11 @@ export class BlocksService {
       this.remember(this.pairs, key, value);
     }
     return value;
+  }
+
+  private cachedBlockedEitherWay(key: string): boolean | undefined {
+    const hit = this.pairs.get(key);
+    return hit && hit.expires > Date.now() ? hit.value : undefined;
   }
 
   private async requireOther(callerId: string, targetId: string): Promise<string> {

@@ -14,6 +14,11 @@ export interface GroupTarget {
 const DIRECT_CACHE_MAX = 200_000;
 const GROUP_CACHE_MAX = 100_000;
 
+/** A direct pair's cache key, the same whoever sends. */
+function directKey(a: string, b: string): string {
+  return a < b ? `${a}:${b}` : `${b}:${a}`;
+}
+
 /**
  * Where a send goes: the direct conversation of a pair (created on the first message) or a group's
  * conversation. Both answers never change once known, so they are cached (bounded, LRU) and filled
@@ -38,10 +43,14 @@ export class ConversationResolver {
     });
   }
 
+  /** The pair's conversation if this instance knows it already (no turn taken), else undefined. */
+  knownDirectConversationId(senderId: string, recipientId: string): string | undefined {
+    return this.direct.get(directKey(senderId, recipientId));
+  }
+
   /** The pair's conversation, created with its two members if needed; NOT_FOUND for no such user. */
   directConversationId(senderId: string, recipientId: string): Promise<string> {
-    const [low, high] = senderId < recipientId ? [senderId, recipientId] : [recipientId, senderId];
-    const key = `${low}:${high}`;
+    const key = directKey(senderId, recipientId);
     const cached = this.direct.get(key);
     if (cached) {
       return Promise.resolve(cached);

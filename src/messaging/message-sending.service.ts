@@ -44,7 +44,9 @@ export class MessageSendingService {
         { field: 'recipientID', message: 'give exactly one of recipientID or groupID' },
       ]);
     }
-    await this.rateLimits.consume('messages', senderId);
+    if (this.rateLimits.isEnabled('messages')) {
+      await this.rateLimits.consume('messages', senderId);
+    }
     const pending: PendingSend = {
       conversationId: '',
       senderId,
@@ -64,9 +66,15 @@ export class MessageSendingService {
           { field: 'recipientID', message: 'recipientID must be another user' },
         ]);
       }
-      await this.blocks.assertCanMessage(senderId, recipientId);
+      // Both answers are cached after a pair's first send: no turn is taken for them then.
+      const blockCheck = this.blocks.assertCanMessage(senderId, recipientId);
+      if (blockCheck) {
+        await blockCheck;
+      }
       pending.recipientId = recipientId;
-      pending.conversationId = await this.resolver.directConversationId(senderId, recipientId);
+      pending.conversationId =
+        this.resolver.knownDirectConversationId(senderId, recipientId) ??
+        (await this.resolver.directConversationId(senderId, recipientId));
     } else {
       const groupId = (dto.groupID as string).toLowerCase();
       const target = await this.resolver.groupTarget(groupId);

@@ -39,7 +39,9 @@ export interface WrittenMessage {
   committedAt: number;
 }
 
-interface QueuedSend extends PendingSend {
+/** A send waiting in the queue: the caller's object as it is (not copied) and its promise's settlers. */
+interface QueuedSend {
+  send: PendingSend;
   /** performance.now() when accepted: the queue's age decides admission. */
   queuedAt: number;
   resolve: (written: WrittenMessage) => void;
@@ -120,18 +122,7 @@ export class MessageWriter implements BeforeApplicationShutdown {
     }
     this.pending += 1;
     return new Promise<WrittenMessage>((resolve, reject) => {
-      this.queue.push({
-        ...send,
-        queuedAt: now,
-        resolve: (written) => {
-          this.pending -= 1;
-          resolve(written);
-        },
-        reject: (error) => {
-          this.pending -= 1;
-          reject(error);
-        },
-      });
+      this.queue.push({ send, queuedAt: now, resolve, reject });
       this.schedule();
     });
   }
@@ -199,14 +190,14 @@ export class MessageWriter implements BeforeApplicationShutdown {
 
   /** Commits `batch` and returns what settles its sends (run it once the next batch is on its way). */
   private async commitBatch(batch: QueuedSend[]): Promise<() => void> {
-    let outcomes: Awaited<ReturnType<MessageWriter['writeOnce']>>;
+    let outcomes: (WrittenMessage | AppError)[];
     try {
       outcomes = await this.writeRetrying(batch);
     } catch (error) {
       if (isDependencyUnavailable(error)) {
         // Nothing is wrong with these sends: the database is away. Splitting would only add load.
         const failure = AppError.unavailable('The message could not be stored now, try again', 2);
-        return () => batch.forEach((send) => send.reject(failure));
+        return () => batch.forEach((queued) => this.settle(queued, failure));
       }
       if (batch.length > 1) {
         // One row PostgreSQL refuses (the statement is atomic, so nothing was stored) must not fail
@@ -218,26 +209,36 @@ export class MessageWriter implements BeforeApplicationShutdown {
         return () => undefined;
       }
       this.logger.error({ err: loggableError(error) }, 'A message could not be stored');
-      return () => batch[0].reject(new AppError('INTERNAL', 'The message could not be stored'));
+      return () =>
+        this.settle(batch[0], new AppError('INTERNAL', 'The message could not be stored'));
     }
     const committedAt = performance.now();
     this.metrics.messageBatchSize.observe(batch.length);
-    return () =>
-      batch.forEach((send, index) => {
+    return () => {
+      for (let index = 0; index < batch.length; index += 1) {
         const outcome = outcomes[index];
-        if (outcome instanceof AppError) {
-          send.reject(outcome);
-        } else {
-          send.resolve({ ...outcome, committedAt });
+        if (!(outcome instanceof AppError)) {
+          outcome.committedAt = committedAt;
         }
-      });
+        this.settle(batch[index], outcome);
+      }
+    };
+  }
+
+  private settle(queued: QueuedSend, outcome: WrittenMessage | AppError): void {
+    this.pending -= 1;
+    if (outcome instanceof AppError) {
+      queued.reject(outcome);
+    } else {
+      queued.resolve(outcome);
+    }
   }
 
   /**
    * A unique violation is a clientMessageID raced in by another instance (the retry's idempotency
    * check then sees it); a deadlock is retried as is. Other errors are thrown.
    */
-  private async writeRetrying(batch: QueuedSend[]): ReturnType<MessageWriter['writeOnce']> {
+  private async writeRetrying(batch: QueuedSend[]): Promise<(WrittenMessage | AppError)[]> {
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await this.writeOnce(batch);
@@ -254,19 +255,20 @@ export class MessageWriter implements BeforeApplicationShutdown {
    * The whole batch in one statement (the `post_messages` function, see its migration): one round
    * trip and one implicit transaction. Returns, per send, its message or its refusal.
    */
-  private async writeOnce(
-    batch: QueuedSend[],
-  ): Promise<(Omit<WrittenMessage, 'committedAt'> | AppError)[]> {
+  private async writeOnce(batch: QueuedSend[]): Promise<(WrittenMessage | AppError)[]> {
     const started = performance.now();
     let posted: Awaited<ReturnType<MessagesRepository['post']>>;
     try {
-      posted = await this.messages.post(batch, new Date());
+      posted = await this.messages.post(
+        batch.map((queued) => queued.send),
+        new Date(),
+      );
     } finally {
       this.metrics.messageWriteDuration.observe((performance.now() - started) / 1000);
     }
     // Filtered once per (conversation, sender): a sender's sends in one batch share one (read-only) list.
     const recipients = new Map<string, string[]>();
-    const recipientsOf = (send: QueuedSend): string[] => {
+    const recipientsOf = (send: PendingSend): string[] => {
       const key = `${send.conversationId}:${send.senderId}`;
       let ids = recipients.get(key);
       if (!ids) {
@@ -277,7 +279,7 @@ export class MessageWriter implements BeforeApplicationShutdown {
       }
       return ids;
     };
-    return batch.map((send, index) => {
+    return batch.map(({ send }, index) => {
       const outcome = posted.outcomes.get(index + 1);
       if (!outcome || outcome.kind === 'forbidden') {
         return send.privateGroup
@@ -300,6 +302,8 @@ export class MessageWriter implements BeforeApplicationShutdown {
         root: posted.roots.get(index + 1) ?? null,
         recipientIds: recipientsOf(send),
         replay: outcome.kind === 'replay',
+        // Set when the batch is settled (the commit's time, the same for all of its sends).
+        committedAt: 0,
       };
     });
   }

@@ -9,6 +9,7 @@ import { buildDataSourceOptions } from '../../src/database/typeorm-options';
 import { MessageWriter, type PendingSend } from '../../src/messaging/message-writer.service';
 import { MessagesRepository } from '../../src/messaging/repositories/messages.repository';
 import { MetricsService } from '../../src/metrics/metrics.service';
+import { postedBatchSize } from '../utils/post-messages';
 import { insertDirectConversation, insertUsers } from '../utils/sql-factories';
 import { createTestDatabase } from '../utils/test-app';
 
@@ -64,7 +65,7 @@ describe('MessageWriter', () => {
     dataSource.query = (async (sql: string, parameters?: unknown[]) => {
       if (left > 0 && sql.includes('post_messages')) {
         left -= 1;
-        batchSizes.push((parameters?.[0] as unknown[]).length);
+        batchSizes.push(postedBatchSize(parameters));
         throw error;
       }
       return next(sql, parameters);
@@ -107,7 +108,7 @@ describe('MessageWriter', () => {
     const spy = realQuery;
     realQuery = (async (sql: string, parameters?: unknown[]) => {
       if (sql.includes('post_messages')) {
-        batchSizes.push((parameters?.[0] as unknown[]).length);
+        batchSizes.push(postedBatchSize(parameters));
       }
       return spy(sql, parameters);
     }) as DataSource['query'];
@@ -255,7 +256,7 @@ describe('MessageWriter', () => {
     const next = dataSource.query.bind(dataSource);
     dataSource.query = ((sql: string, parameters?: unknown[]) => {
       if (sql.includes('post_messages')) {
-        events.push(`post ${(parameters?.[0] as unknown[]).length}`);
+        events.push(`post ${postedBatchSize(parameters)}`);
       }
       return next(sql, parameters);
     }) as DataSource['query'];

@@ -11,6 +11,7 @@ import {
   type WrittenMessage,
 } from '../../src/messaging/message-writer.service';
 import { createServiceApp, type ServiceApp } from '../utils/service-app';
+import { postedBatchSize } from '../utils/post-messages';
 import { insertDirectConversation, insertGroup, insertUsers } from '../utils/sql-factories';
 
 /**
@@ -135,7 +136,7 @@ describe('post_messages', () => {
     const query = db.query.bind(db);
     db.query = (async (sql: string, parameters?: unknown[]) => {
       if (sql.includes('post_messages')) {
-        calls.push((parameters?.[0] as unknown[]).length);
+        calls.push(postedBatchSize(parameters));
       }
       return query(sql, parameters);
     }) as DataSource['query'];

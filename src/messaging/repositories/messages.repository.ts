@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { textArrayLiteral } from '../../database/array-literal';
 import type { MessageType } from '../../../libs/contracts/src';
 import { MESSAGE_COLUMNS, type MessageRow } from '../message-view';
 
@@ -150,16 +151,18 @@ export class MessagesRepository {
                                    $6::text[], $7::varchar[], $8::varchar[], $9::uuid[], $10::text[],
                                    $11::timestamptz)`,
       [
-        ids,
-        batch.map((send) => send.conversationId),
-        batch.map((send) => send.senderId),
-        batch.map((send) => send.recipientId),
-        batch.map((send) => send.groupId),
-        batch.map((send) => send.content),
-        batch.map((send) => send.messageType),
-        batch.map((send) => send.clientMessageId),
-        batch.map((send) => send.replyToId ?? null),
-        batch.map((send) => (send.mentions?.length ? `{${send.mentions.join(',')}}` : null)),
+        textArrayLiteral(ids),
+        textArrayLiteral(batch.map((send) => send.conversationId)),
+        textArrayLiteral(batch.map((send) => send.senderId)),
+        textArrayLiteral(batch.map((send) => send.recipientId)),
+        textArrayLiteral(batch.map((send) => send.groupId)),
+        textArrayLiteral(batch.map((send) => send.content)),
+        textArrayLiteral(batch.map((send) => send.messageType)),
+        textArrayLiteral(batch.map((send) => send.clientMessageId)),
+        textArrayLiteral(batch.map((send) => send.replyToId ?? null)),
+        textArrayLiteral(
+          batch.map((send) => (send.mentions?.length ? `{${send.mentions.join(',')}}` : null)),
+        ),
         now,
       ],
     );

@@ -4,6 +4,8 @@ import type { PlainConnection } from './plain-connection';
 
 type Adapter = Namespace['adapter'];
 
+const NO_ROOMS: readonly string[] = [];
+
 /**
  * This instance's plain-WebSocket connections, indexed by the same rooms Socket.IO sockets join (the
  * connection's own id, its user's room and its session's room). The rooms are mirrored into the
@@ -63,18 +65,28 @@ export class PlainWsHub {
   }
 
   /** The local connections in any of `rooms` and in none of `except`. */
-  audience(rooms: Iterable<string>, except: Iterable<string> = []): Set<PlainConnection> {
-    const excluded = new Set<PlainConnection>();
+  audience(rooms: Iterable<string>, except: Iterable<string> = NO_ROOMS): Set<PlainConnection> {
+    const audience = new Set<PlainConnection>();
+    if (!this.joined.size) {
+      return audience;
+    }
+    let excluded: Set<PlainConnection> | null = null;
     for (const room of except) {
-      for (const connection of this.rooms.get(room) ?? []) {
-        excluded.add(connection);
+      const members = this.rooms.get(room);
+      if (members) {
+        excluded ??= new Set();
+        for (const connection of members) {
+          excluded.add(connection);
+        }
       }
     }
-    const audience = new Set<PlainConnection>();
     for (const room of rooms) {
-      for (const connection of this.rooms.get(room) ?? []) {
-        if (!excluded.has(connection)) {
-          audience.add(connection);
+      const members = this.rooms.get(room);
+      if (members) {
+        for (const connection of members) {
+          if (!excluded?.has(connection)) {
+            audience.add(connection);
+          }
         }
       }
     }
@@ -88,6 +100,10 @@ export class PlainWsHub {
     event: string,
     payload: unknown,
   ): number {
+    if (!this.joined.size) {
+      // Every Socket.IO broadcast passes here: with no plain connection it costs nothing.
+      return 0;
+    }
     const audience = this.audience(rooms, except);
     if (!audience.size) {
       return 0;
