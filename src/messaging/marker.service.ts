@@ -60,13 +60,22 @@ export class DeliveryMarkerBuffer
    * higher mark (written or not), so each advance is announced once.
    */
   advance(conversationId: string, userId: string, seq: number): boolean {
+    return this.advanceFrom(conversationId, userId, 0, seq) < seq;
+  }
+
+  /**
+   * Where the participant's delivery mark stands, `floor` (the stored markers) or the mark this
+   * instance recorded, whichever is higher; records `seq` when it is higher still. One lookup for
+   * the receipt path's read and write.
+   */
+  advanceFrom(conversationId: string, userId: string, floor: number, seq: number): number {
     const key = `${conversationId}:${userId}`;
-    if ((this.recorded.get(key) ?? 0) >= seq) {
-      return false;
+    const from = Math.max(floor, this.recorded.get(key) ?? 0);
+    if (seq > from) {
+      this.recorded.set(key, seq);
+      this.queue(key, conversationId, userId, seq);
     }
-    this.recorded.set(key, seq);
-    this.queue(conversationId, userId, seq);
-    return true;
+    return from;
   }
 
   /** The highest mark this instance has recorded, so readers see deliveries before they are written. */
@@ -74,8 +83,12 @@ export class DeliveryMarkerBuffer
     return this.recorded.get(`${conversationId}:${userId}`) ?? 0;
   }
 
-  private queue(conversationId: string, userId: string, seq: number): void {
-    const key = `${conversationId}:${userId}`;
+  /** A mark a flush could not write: pending again, unless a newer one for it arrived meanwhile. */
+  private requeue(mark: { conversationId: string; userId: string; seq: number }): void {
+    this.queue(`${mark.conversationId}:${mark.userId}`, mark.conversationId, mark.userId, mark.seq);
+  }
+
+  private queue(key: string, conversationId: string, userId: string, seq: number): void {
     const current = this.pending.get(key);
     if (!current || current.seq < seq) {
       this.pending.set(key, { conversationId, userId, seq });
@@ -101,12 +114,12 @@ export class DeliveryMarkerBuffer
     try {
       const skipped = await this.members.writeDeliveryMarks(marks, { skipLocked });
       for (const mark of skipped) {
-        this.queue(mark.conversationId, mark.userId, mark.seq);
+        this.requeue(mark);
       }
     } catch (error) {
       this.logger.warn(`Delivery markers not written, retrying next flush: ${String(error)}`);
       for (const mark of marks) {
-        this.queue(mark.conversationId, mark.userId, mark.seq);
+        this.requeue(mark);
       }
     }
   }

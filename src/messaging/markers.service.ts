@@ -110,13 +110,20 @@ export class MarkersService {
       ? Math.max(access.visibleSeq, this.cache.knownSeq(access.conversationId))
       : access.visibleSeq;
     const target = Math.min(seq, visible);
-    const known = Math.max(
-      access.lastDeliveredSeq,
-      access.lastReadSeq,
-      this.deliveries.recordedSeq(access.conversationId, userId),
+    const known = this.deliveries.advanceFrom(
+      access.conversationId,
+      userId,
+      Math.max(access.lastDeliveredSeq, access.lastReadSeq),
+      target,
     );
-    if (target > known && this.deliveries.advance(access.conversationId, userId, target)) {
-      const notifyIds = await this.sendersToNotify(access, userId, known, target);
+    if (target > known) {
+      // A direct conversation's one peer needs no lookup (and no turn).
+      const notifyIds =
+        access.type === 'direct'
+          ? access.peerId
+            ? [access.peerId]
+            : []
+          : await this.groupSendersToNotify(access, userId, known, target);
       if (notifyIds.length) {
         const event: ConversationMarkerEvent = {
           conversationId: access.conversationId,
@@ -192,19 +199,16 @@ export class MarkersService {
   }
 
   /**
-   * A delivery receipt goes to the senders of the newly delivered messages (SPEC: "the sender gets
-   * message_delivered"), not to every member: in a group of N that keeps receipts at O(N) per
-   * message instead of O(N^2).
+   * In a group, a delivery receipt goes to the senders of the newly delivered messages (SPEC: "the
+   * sender gets message_delivered"), not to every member: in a group of N that keeps receipts at
+   * O(N) per message instead of O(N^2).
    */
-  private async sendersToNotify(
+  private async groupSendersToNotify(
     access: ConversationAccess,
     userId: string,
     after: number,
     upTo: number,
   ): Promise<string[]> {
-    if (access.type === 'direct') {
-      return access.peerId ? [access.peerId] : [];
-    }
     let senders = this.cache.sendersBetween(access.conversationId, after, upTo);
     if (!senders) {
       senders = new Set(await this.messages.senderIdsBetween(access.conversationId, after, upTo));
