@@ -17,6 +17,7 @@ import { requestIdOf } from './common/http/request-id';
 import { UndeclaredInputGuard } from './common/http/undeclared-input.guard';
 import { RequestBudget } from './common/rate-limit/request-budget.middleware';
 import { buildAsyncApiDocument } from './realtime/asyncapi';
+import { ScaleOut } from './realtime/scale-out';
 import { AppIoAdapter } from './realtime/socket-io.adapter';
 import type { RootConfig } from './config/configuration';
 
@@ -50,7 +51,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
 }
 
 /** Everything main.ts and the e2e tests share: the app as clients see it. */
-export function configureApp(app: NestExpressApplication): void {
+export async function configureApp(app: NestExpressApplication): Promise<void> {
   const config = app.get<ConfigService<RootConfig, true>>(ConfigService);
   const appConfig = config.get('app', { infer: true });
   app.useLogger(app.get(Logger));
@@ -89,7 +90,7 @@ export function configureApp(app: NestExpressApplication): void {
     jsonDocumentUrl: 'docs-json',
     customSiteTitle: 'Messaging API',
   });
-  app.useWebSocketAdapter(new AppIoAdapter(app));
+  app.useWebSocketAdapter(new AppIoAdapter(app, await ScaleOut.load(app)));
   app.enableShutdownHooks();
 }
 

@@ -37,7 +37,7 @@ async function bootstrap(): Promise<void> {
   ensureJwtSecret(env, (line) => logger.warn(line));
 
   const app = await NestFactory.create<NestExpressApplication>(AppModule, { bufferLogs: true });
-  configureApp(app);
+  await configureApp(app);
   await serve(app, env.PORT);
   logger.log(
     cluster.isWorker

@@ -2,8 +2,6 @@ import cluster, { type Worker } from 'node:cluster';
 import { createServer } from 'node:http';
 import { availableParallelism } from 'node:os';
 import type { INestApplication, Logger } from '@nestjs/common';
-import { setupPrimary as setupClusterAdapterPrimary } from '@socket.io/cluster-adapter';
-import { setupMaster as setupStickyPrimary } from '@socket.io/sticky';
 import type { Env } from '../config/env.schema';
 import { exitOnSignals } from '../common/process/exit-on-signals';
 import { ensureJwtSecret } from '../config/jwt-secret';
@@ -63,6 +61,9 @@ export async function runClusterPrimary(env: Env, logger: Logger): Promise<void>
     JWT_SECRET: process.env.JWT_SECRET ?? '',
   };
 
+  // Loaded here, not at the top: every process imports this file, only a primary needs these.
+  const [{ setupPrimary: setupClusterAdapterPrimary }, { setupMaster: setupStickyPrimary }] =
+    await Promise.all([import('@socket.io/cluster-adapter'), import('@socket.io/sticky')]);
   if (!env.REDIS_URL) {
     setupClusterAdapterPrimary();
     servePresence(logger);

@@ -2,9 +2,6 @@ import cluster from 'node:cluster';
 import { type INestApplicationContext, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { createAdapter as createClusterAdapter } from '@socket.io/cluster-adapter';
-import { createAdapter as createRedisAdapter } from '@socket.io/redis-adapter';
-import { setupWorker } from '@socket.io/sticky';
 import type Redis from 'ioredis';
 import type { Server } from 'socket.io';
 import { RedisConnection } from '../common/redis/redis.module';
@@ -14,41 +11,72 @@ import { REALTIME_EVENTS } from './realtime.events';
 /** Channel prefix of the Socket.IO Redis adapter (REDIS_KEY_PREFIX goes in front). */
 export const ADAPTER_CHANNEL = 'socket.io';
 
+type RedisAdapterFactory = typeof import('@socket.io/redis-adapter').createAdapter;
+
+/** What `attach` plugs in, loaded beforehand: only what this process's mode needs. */
+interface ScaleOutParts {
+  redis: { pub: Redis; sub: Redis; createAdapter: RedisAdapterFactory } | null;
+  clusterAdapter: typeof import('@socket.io/cluster-adapter').createAdapter | null;
+  setupWorker: typeof import('@socket.io/sticky').setupWorker | null;
+}
+
 /**
  * Makes one Socket.IO server part of many: the Redis adapter when REDIS_URL is set (instances on any
  * machine), else the node:cluster adapter inside a `WORKERS=N` cluster; and, in a cluster worker,
  * sticky sessions so HTTP long-polling requests of one session reach the worker that holds it.
- * A single process without Redis keeps Socket.IO's in-memory adapter.
+ * A single process without Redis keeps Socket.IO's in-memory adapter, and loads none of them (with
+ * ioredis, ~65 ms of every start).
  */
 export class ScaleOut {
   private readonly logger = new Logger('ScaleOut');
-  private readonly redisUrl: string | undefined;
-  private readonly keyPrefix: string;
-  private readonly events: EventEmitter2;
 
-  constructor(app: INestApplicationContext) {
+  private constructor(
+    private readonly keyPrefix: string,
+    private readonly events: EventEmitter2,
+    private readonly parts: ScaleOutParts,
+  ) {}
+
+  /** Loads (and for Redis, connects) what this process's mode needs. */
+  static async load(app: INestApplicationContext): Promise<ScaleOut> {
     const config = app.get<ConfigService<RootConfig, true>>(ConfigService);
-    this.events = app.get(EventEmitter2);
-    this.redisUrl = config.get('redis.url', { infer: true });
-    this.keyPrefix = config.get('redis.keyPrefix', { infer: true });
+    const redisUrl = config.get('redis.url', { infer: true });
+    const logger = new Logger('ScaleOut');
+    const parts: ScaleOutParts = { redis: null, clusterAdapter: null, setupWorker: null };
+    if (redisUrl) {
+      const [pub, sub, { createAdapter }] = await Promise.all([
+        RedisConnection.create(redisUrl, logger, 'adapter-pub'),
+        RedisConnection.create(redisUrl, logger, 'adapter-sub'),
+        import('@socket.io/redis-adapter'),
+      ]);
+      parts.redis = { pub: tolerantPublisher(pub), sub, createAdapter };
+    } else if (cluster.isWorker) {
+      parts.clusterAdapter = (await import('@socket.io/cluster-adapter')).createAdapter;
+    }
+    if (cluster.isWorker) {
+      parts.setupWorker = (await import('@socket.io/sticky')).setupWorker;
+    }
+    return new ScaleOut(
+      config.get('redis.keyPrefix', { infer: true }),
+      app.get(EventEmitter2),
+      parts,
+    );
   }
 
   attach(server: Server): void {
-    if (this.redisUrl) {
-      this.useRedis(server, this.redisUrl);
-    } else if (cluster.isWorker) {
-      server.adapter(createClusterAdapter());
+    if (this.parts.redis) {
+      this.useRedis(server, this.parts.redis);
+    } else if (this.parts.clusterAdapter) {
+      server.adapter(this.parts.clusterAdapter());
     }
-    if (cluster.isWorker) {
-      // The primary owns the listening socket and hands each connection to a worker (src/cluster).
-      setupWorker(server);
-    }
+    // The primary owns the listening socket and hands each connection to a worker (src/cluster).
+    this.parts.setupWorker?.(server);
   }
 
-  private useRedis(server: Server, url: string): void {
-    const pub = tolerantPublisher(RedisConnection.create(url, this.logger, 'adapter-pub'));
-    const sub = RedisConnection.create(url, this.logger, 'adapter-sub');
-    const factory = createRedisAdapter(pub, sub, { key: `${this.keyPrefix}${ADAPTER_CHANNEL}` });
+  private useRedis(
+    server: Server,
+    { pub, sub, createAdapter }: NonNullable<ScaleOutParts['redis']>,
+  ): void {
+    const factory = createAdapter(pub, sub, { key: `${this.keyPrefix}${ADAPTER_CHANNEL}` });
     let closed = false;
     // Socket.IO calls this with `new`: a function expression, not an arrow.
     server.adapter(function closingAdapter(nsp: Parameters<typeof factory>[0]) {

@@ -60,11 +60,12 @@ export class AppIoAdapter extends IoAdapter {
     this.engineFlush?.call(connection as RawEngineSocket),
   );
 
-  constructor(app: INestApplicationContext) {
+  /** `scaleOut`: loaded beforehand (`ScaleOut.load`), since Nest builds the server synchronously. */
+  constructor(app: INestApplicationContext, scaleOut: ScaleOut) {
     super(app);
     const config = app.get<ConfigService<RootConfig, true>>(ConfigService);
     this.corsOrigins = config.get('app.corsOrigins', { infer: true });
-    this.scaleOut = new ScaleOut(app);
+    this.scaleOut = scaleOut;
   }
 
   /**
