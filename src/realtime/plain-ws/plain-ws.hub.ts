@@ -67,9 +67,6 @@ export class PlainWsHub {
   /** The local connections in any of `rooms` and in none of `except`. */
   audience(rooms: Iterable<string>, except: Iterable<string> = NO_ROOMS): Set<PlainConnection> {
     const audience = new Set<PlainConnection>();
-    if (!this.joined.size) {
-      return audience;
-    }
     let excluded: Set<PlainConnection> | null = null;
     for (const room of except) {
       const members = this.rooms.get(room);
