@@ -25,6 +25,13 @@ function pairKey(a: string, b: string): string {
   return a < b ? `${a}:${b}` : `${b}:${a}`;
 }
 
+/** Direct messages are refused both ways while either user blocks the other. */
+function refuseIfBlocked(blocked: boolean): void {
+  if (blocked) {
+    throw AppError.forbidden('You cannot message this user');
+  }
+}
+
 /** Blocking between users: the only writer of `user_blocks` and the one place that reads it. */
 @Injectable()
 export class BlocksService {
@@ -106,15 +113,9 @@ export class BlocksService {
   assertCanMessage(senderId: string, recipientId: string): Promise<void> | undefined {
     const cached = this.cachedBlockedEitherWay(pairKey(senderId, recipientId));
     if (cached === undefined) {
-      return this.blockedEitherWay(senderId, recipientId).then((blocked) => {
-        if (blocked) {
-          throw AppError.forbidden('You cannot message this user');
-        }
-      });
+      return this.blockedEitherWay(senderId, recipientId).then(refuseIfBlocked);
     }
-    if (cached) {
-      throw AppError.forbidden('You cannot message this user');
-    }
+    refuseIfBlocked(cached);
     return undefined;
   }
 

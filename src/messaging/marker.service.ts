@@ -8,6 +8,11 @@ import {
 import { boundedLru } from '../common/bounded-lru';
 import { ConversationMembersRepository } from './repositories/conversation-members.repository';
 
+/** A participant's key in the recorded and pending marks. */
+function markKey(conversationId: string, userId: string): string {
+  return `${conversationId}:${userId}`;
+}
+
 /** How often coalesced delivery markers are written. */
 const FLUSH_INTERVAL_MS = 100;
 /** Participants whose highest mark is remembered; past it the least recently advanced go first. */
@@ -69,7 +74,7 @@ export class DeliveryMarkerBuffer
    * the receipt path's read and write.
    */
   advanceFrom(conversationId: string, userId: string, floor: number, seq: number): number {
-    const key = `${conversationId}:${userId}`;
+    const key = markKey(conversationId, userId);
     const from = Math.max(floor, this.recorded.get(key) ?? 0);
     if (seq > from) {
       this.recorded.set(key, seq);
@@ -80,12 +85,17 @@ export class DeliveryMarkerBuffer
 
   /** The highest mark this instance has recorded, so readers see deliveries before they are written. */
   recordedSeq(conversationId: string, userId: string): number {
-    return this.recorded.get(`${conversationId}:${userId}`) ?? 0;
+    return this.recorded.get(markKey(conversationId, userId)) ?? 0;
   }
 
   /** A mark a flush could not write: pending again, unless a newer one for it arrived meanwhile. */
   private requeue(mark: { conversationId: string; userId: string; seq: number }): void {
-    this.queue(`${mark.conversationId}:${mark.userId}`, mark.conversationId, mark.userId, mark.seq);
+    this.queue(
+      markKey(mark.conversationId, mark.userId),
+      mark.conversationId,
+      mark.userId,
+      mark.seq,
+    );
   }
 
   private queue(key: string, conversationId: string, userId: string, seq: number): void {

@@ -28,9 +28,8 @@ interface ScaleOutParts {
  * ioredis, ~65 ms of every start).
  */
 export class ScaleOut {
-  private readonly logger = new Logger('ScaleOut');
-
   private constructor(
+    private readonly logger: Logger,
     private readonly keyPrefix: string,
     private readonly events: EventEmitter2,
     private readonly parts: ScaleOutParts,
@@ -48,7 +47,7 @@ export class ScaleOut {
         RedisConnection.create(redisUrl, logger, 'adapter-sub'),
         import('@socket.io/redis-adapter'),
       ]);
-      parts.redis = { pub: tolerantPublisher(pub), sub, createAdapter };
+      parts.redis = { pub: tolerantPublisher(pub, logger), sub, createAdapter };
     } else if (cluster.isWorker) {
       parts.clusterAdapter = (await import('@socket.io/cluster-adapter')).createAdapter;
     }
@@ -56,6 +55,7 @@ export class ScaleOut {
       parts.setupWorker = (await import('@socket.io/sticky')).setupWorker;
     }
     return new ScaleOut(
+      logger,
       config.get('redis.keyPrefix', { infer: true }),
       app.get(EventEmitter2),
       parts,
@@ -115,8 +115,7 @@ export class ScaleOut {
  * sockets catch up from PostgreSQL, so a publish that cannot go out is dropped, not queued: once
  * Redis has been reached, nothing is sent while it is not ready (no stale burst on reconnect).
  */
-function tolerantPublisher(client: Redis): Redis {
-  const logger = new Logger('ScaleOut');
+function tolerantPublisher(client: Redis, logger: Logger): Redis {
   let everReady = false;
   let warned = false;
   client.on('ready', () => {
