@@ -1,10 +1,7 @@
 import 'reflect-metadata';
 import cluster from 'node:cluster';
 import { ConsoleLogger, Logger, type LogLevel as NestLogLevel } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { AppModule } from './app.module';
-import { configureApp } from './app.setup';
 import { exitOnSignals } from './common/process/exit-on-signals';
 import { isClusterPrimary, runClusterPrimary, serve } from './cluster/primary';
 import { ensureJwtSecret } from './config/jwt-secret';
@@ -35,6 +32,13 @@ async function bootstrap(): Promise<void> {
   // In a worker the primary has already set DATABASE_URL and JWT_SECRET: both are no-ops.
   const embedded = await ensureDatabase(env, (line) => logger.log(line));
   ensureJwtSecret(env, (line) => logger.warn(line));
+  // The application's modules load (about a second, synchronously) while the embedded PostgreSQL
+  // boots in its own processes: imported only now, after it was spawned. One at a time: Node 20
+  // fails a require() of a module that a concurrent import() is still loading.
+  const { NestFactory } = await import('@nestjs/core');
+  const { AppModule } = await import('./app.module.js');
+  const { configureApp } = await import('./app.setup.js');
+  await embedded?.ready;
 
   const app = await NestFactory.create<NestExpressApplication>(AppModule, { bufferLogs: true });
   await configureApp(app);

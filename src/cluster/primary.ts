@@ -55,6 +55,7 @@ type StickyWorker = Worker & { clientsCount?: number };
 export async function runClusterPrimary(env: Env, logger: Logger): Promise<void> {
   const count = workerCount(env);
   const embedded = await ensureDatabase(env, (line) => logger.log(line));
+  await embedded?.ready;
   ensureJwtSecret(env, (line) => logger.warn(line));
   const workerEnv = {
     DATABASE_URL: process.env.DATABASE_URL ?? '',

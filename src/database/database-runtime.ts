@@ -1,15 +1,16 @@
 import * as path from 'node:path';
 import type { Env } from '../config/env.schema';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres';
+import { launchEmbeddedPostgres, type LaunchedEmbeddedDatabase } from './embedded-postgres';
 
 /**
  * Without DATABASE_URL, start the embedded PostgreSQL under DATA_DIR and point DATABASE_URL at it, so
- * the rest of the app sees one kind of database. Returns the server to stop on shutdown, or null.
+ * the rest of the app sees one kind of database. Returns once its processes are spawned (await its
+ * `ready` before connecting) the server to stop on shutdown, or null.
  */
 export async function ensureDatabase(
   env: Env,
   log: (line: string) => void,
-): Promise<EmbeddedDatabase | null> {
+): Promise<LaunchedEmbeddedDatabase | null> {
   if (env.DATABASE_URL) {
     return null;
   }
@@ -17,7 +18,7 @@ export async function ensureDatabase(
   log(
     `DATABASE_URL is not set: starting the embedded PostgreSQL in ${path.join(dataDir, 'postgres')}`,
   );
-  const database = await startEmbeddedPostgres({ dataDir });
+  const database = await launchEmbeddedPostgres({ dataDir });
   process.env.DATABASE_URL = database.url;
   return database;
 }

@@ -15,6 +15,11 @@ export interface EmbeddedDatabase {
   stop(): Promise<void>;
 }
 
+/** A server whose processes are started: `url` is final, connections work once `ready` settles. */
+export interface LaunchedEmbeddedDatabase extends EmbeddedDatabase {
+  ready: Promise<void>;
+}
+
 export interface EmbeddedDatabaseOptions {
   /** Folder that holds the cluster (`<dataDir>/postgres`) and its generated password. */
   dataDir: string;
@@ -77,6 +82,20 @@ function readOrCreatePassword(file: string): string {
 export async function startEmbeddedPostgres(
   options: EmbeddedDatabaseOptions,
 ): Promise<EmbeddedDatabase> {
+  const { ready, ...database } = await launchEmbeddedPostgres(options);
+  await ready;
+  return database;
+}
+
+/**
+ * As startEmbeddedPostgres, but returns as soon as initdb (first use) or postgres has been spawned:
+ * the caller can load its own modules (about a second of synchronous work at start) while PostgreSQL
+ * boots in its own processes, then await `ready`. `ready` always has a handler attached, so a failed
+ * start is reported where it is awaited, not as an unhandled rejection while the caller is busy.
+ */
+export async function launchEmbeddedPostgres(
+  options: EmbeddedDatabaseOptions,
+): Promise<LaunchedEmbeddedDatabase> {
   const log = options.onLog ?? (() => undefined);
   const dataDir = path.resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o755 });
@@ -107,13 +126,14 @@ export async function startEmbeddedPostgres(
     onLog: (message: string) => log(message.trimEnd()),
     onError: (error: unknown) => log(`[error] ${String(error)}`),
   });
-  if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
-    await server.initialise();
-  }
-  await server.start();
+  const ready = existsSync(path.join(clusterDir, 'PG_VERSION'))
+    ? server.start()
+    : server.initialise().then(() => server.start());
+  ready.catch(() => undefined);
   let stopped = false;
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    ready,
     stop: async () => {
       if (stopped) {
         return;
