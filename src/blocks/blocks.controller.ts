@@ -45,7 +45,12 @@ export class BlocksController {
 
   @Delete(':userID/block')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ summary: 'Unblock a user (idempotent)' })
+  @ApiOperation({
+    summary: 'Unblock a user (idempotent)',
+    description:
+      "Lifts the caller's block; 204 whether or not the user was blocked. Direct messages between the two " +
+      'work again unless the other user still blocks the caller. An unknown user is 404; yourself is 400.',
+  })
   @ApiNoContentResponse({ description: 'Not blocked any more' })
   @ApiErrors(ErrorCode.UNAUTHORIZED, ErrorCode.NOT_FOUND)
   async unblock(

@@ -50,7 +50,12 @@ export class GroupsController {
   ) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create a group; the caller becomes its owner' })
+  @ApiOperation({
+    summary: 'Create a group; the caller becomes its owner',
+    description:
+      "`visibility` defaults to `public`. The group's conversation is created with it (`conversationID`), " +
+      "the caller is its first member (`memberCount` 1), and the caller's sockets get group_member_joined.",
+  })
   @ApiSuccess(GroupDto, { status: 201 })
   @ApiErrors(ErrorCode.UNAUTHORIZED)
   async create(
@@ -63,6 +68,9 @@ export class GroupsController {
   @Get()
   @ApiOperation({
     summary: "The caller's groups, most recently joined first, with the caller's role",
+    description:
+      'Every group the caller is a member of now, in one list without paging; groups they left or were ' +
+      'removed from are not included. `role` is `owner`, `admin` or `member`.',
   })
   @ApiSuccess(MyGroupDto, { isArray: true })
   @ApiErrors(ErrorCode.UNAUTHORIZED)
@@ -71,7 +79,12 @@ export class GroupsController {
   }
 
   @Get(':groupID')
-  @ApiOperation({ summary: 'A group (a private group is NOT_FOUND to non-members)' })
+  @ApiOperation({
+    summary: 'A group (a private group is NOT_FOUND to non-members)',
+    description:
+      'Any signed-in user may read a public group, member or not. A private group answers non-members ' +
+      'exactly like an unknown id (404, never 403), so its existence is not revealed.',
+  })
   @ApiSuccess(GroupDto)
   @ApiErrors(ErrorCode.UNAUTHORIZED, ErrorCode.NOT_FOUND)
   async get(

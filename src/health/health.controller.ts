@@ -32,7 +32,13 @@ export class HealthController {
   @Public()
   @RawResponse()
   @Get()
-  @ApiOperation({ summary: 'Health check' })
+  @ApiOperation({
+    summary: 'Health check',
+    description:
+      'Public, outside /api, and a bare object without the success envelope (load balancers read it). 200 ' +
+      'with `status` `ok`, or `degraded` when Redis is configured but unreachable; 503 with `status` ' +
+      '`error` when the database is unreachable.',
+  })
   @ApiOkResponse({ type: HealthDto })
   @ApiServiceUnavailableResponse({ type: HealthDto, description: 'The database is unreachable' })
   async check(@Res({ passthrough: true }) response: Response): Promise<HealthDto> {

@@ -21,7 +21,13 @@ export class ConversationsController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: "The caller's conversations, most recent first" })
+  @ApiOperation({
+    summary: "The caller's conversations, most recent first",
+    description:
+      'Conversations the caller takes part in now (not groups they left), ordered by last message time ' +
+      '(creation time if none). Each carries the peer or group, `lastMessage`, `unreadCount` and the current ' +
+      '`version` for the changes feed. Pass `pagination.nextCursor` as `cursor` for the next page.',
+  })
   @ApiSuccess(ConversationDto, { isArray: true, maxItems: MAX_PAGE_SIZE, paginated: true })
   @ApiErrors(ErrorCode.UNAUTHORIZED)
   async list(
@@ -36,6 +42,10 @@ export class ConversationsController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: "Move the caller's read marker (never backwards); default: the latest message",
+    description:
+      'A `seq` past the newest message the caller may read is capped to it; one below the marker leaves it ' +
+      "as is. The delivery marker moves too, and when the read marker moves, participants' sockets (the " +
+      "caller's too) get message_read. Not a participant is 403 (404 for a private group).",
   })
   @ApiParam({ name: 'conversationID', description: 'Conversation id, group id, or peer user id' })
   @ApiSuccess(ReadMarkerDto)

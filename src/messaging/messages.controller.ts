@@ -78,6 +78,10 @@ export class MessagesController {
   @Get('unread')
   @ApiOperation({
     summary: "Unread counts: messages after the caller's read marker not sent by the caller",
+    description:
+      'One entry per conversation the caller takes part in, most recent first and without paging; a group ' +
+      'they left counts only up to when they left. `mentionCount` (and the `mentions` total) counts unread, ' +
+      'undeleted messages that mention the caller, leaving out senders the caller blocks.',
   })
   @ApiSuccess(UnreadSummaryDto)
   @ApiErrors(ErrorCode.UNAUTHORIZED)
@@ -87,7 +91,13 @@ export class MessagesController {
 
   @Put(':messageID/read')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Mark the conversation read up to this message' })
+  @ApiOperation({
+    summary: 'Mark the conversation read up to this message',
+    description:
+      "Moves the caller's read marker (and delivery marker) to the message's seq, never backwards; when it " +
+      "moves, participants' sockets (the caller's too) get message_read. A message the caller cannot read " +
+      '(unknown, or sent after they left the group) is 404; not a participant is 403 (404 for a private group).',
+  })
   @ApiSuccess(ReadMarkerDto)
   @ApiErrors(ErrorCode.UNAUTHORIZED, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND)
   async markRead(

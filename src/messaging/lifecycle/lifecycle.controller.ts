@@ -108,7 +108,13 @@ export class LifecycleController {
 
   @Delete('messages/:messageID/reactions/:emoji')
   @ApiTags('messages')
-  @ApiOperation({ summary: "Remove the caller's reaction (idempotent)" })
+  @ApiOperation({
+    summary: "Remove the caller's reaction (idempotent)",
+    description:
+      'Removing a reaction the caller has not made changes nothing and returns the message as it is. A real ' +
+      "removal takes the conversation's next version and participants get message_updated. The caller must " +
+      'still be a participant (403 otherwise); a deleted or unknown message is 404, a malformed emoji 400.',
+  })
   @ApiParam(EMOJI_PARAM)
   @ApiSuccess(MessageDto)
   @ApiErrors(ErrorCode.UNAUTHORIZED, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND)
