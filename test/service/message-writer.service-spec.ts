@@ -273,15 +273,19 @@ describe('MessageWriter', () => {
   it('should pace batches under MESSAGE_BATCH_INTERVAL_MS: sends of the next turns join one batch', async () => {
     const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
     const paced = newWriter(2_000, 0, 300);
-    await paced.write(send({ content: 'first' }));
+    // Two sends of one turn: a batch of two, so what follows is paced.
+    await Promise.all([
+      paced.write(send({ content: 'first' })),
+      paced.write(send({ content: 'second' })),
+    ]);
     const later: Promise<unknown>[] = [];
     for (let i = 0; i < 4; i += 1) {
       later.push(paced.write(send({ content: `turn ${i}` })));
       await nextTurn();
     }
     await Promise.all(later);
-    expect(batchSizes).toEqual([1, 4]);
-    expect(await stored()).toBe(5);
+    expect(batchSizes).toEqual([2, 4]);
+    expect(await stored()).toBe(6);
 
     // Back to back (the default), the same sends commit as they come.
     batchSizes.length = 0;
@@ -294,5 +298,21 @@ describe('MessageWriter', () => {
     }
     await Promise.all(again);
     expect(batchSizes.length).toBeGreaterThan(2);
+  });
+
+  it('should not hold a lone send after a lone batch for the pacing interval', async () => {
+    const paced = newWriter(2_000, 0, 60_000);
+    await paced.write(send({ content: 'alone' }));
+    let guard: NodeJS.Timeout | undefined;
+    const held = new Promise<string>((resolve) => {
+      guard = setTimeout(() => resolve('held'), 10_000);
+    });
+    const outcome = await Promise.race([
+      paced.write(send({ content: 'alone again' })).then(() => 'committed'),
+      held,
+    ]);
+    clearTimeout(guard);
+    expect(outcome).toBe('committed');
+    expect(batchSizes).toEqual([1, 1]);
   });
 });
