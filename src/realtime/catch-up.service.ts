@@ -1,4 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { Namespace } from 'socket.io';
+import type { Message } from '../../libs/contracts/src';
 import { Semaphore } from '../common/concurrency/semaphore';
 import { TickBatcher } from '../common/concurrency/tick-batcher';
 import { MetricsService } from '../metrics/metrics.service';
@@ -6,7 +8,8 @@ import {
   ConversationQueriesService,
   type PendingConversation,
 } from '../messaging/conversation-queries.service';
-import type { RealtimeConnection } from './realtime.types';
+import { CatchUpHolds, type HeldEvents } from './catch-up-hold';
+import type { RealtimeConnection, ServerEventName, ServerEventPayload } from './realtime.types';
 
 /** Messages pushed per conversation on connect; the rest is paged by the client with `sync`. */
 export const CATCH_UP_PAGE = 100;
@@ -24,13 +27,15 @@ type PendingRead = { pending: PendingConversation[] } | { error: unknown };
  * Offline catch-up: on connect, every message above the user's delivery marker, in seq order per
  * conversation, however long they were away. Past a page per conversation the newest page is pushed
  * and `sync_required {conversationID, after, upTo}` names the range (after, upTo] still to fetch.
- * `caught_up` ends it. The connection has already joined its user room, so a message committed
- * meanwhile arrives live (maybe twice: clients drop duplicates by id). Transport-independent.
+ * `caught_up` ends it. A new connection joins its user room only once its backlog is out (`connect`):
+ * what was pushed to the room meanwhile is held and follows the backlog, without the messages the
+ * backlog already carried. Transport-independent.
  */
 @Injectable()
 export class CatchUpService {
   private readonly logger = new Logger('CatchUp');
   private readonly gate = new Semaphore(CATCH_UP_CONCURRENCY);
+  private readonly holds = new CatchUpHolds();
   private readCount = 0;
   /**
    * The connections of one user that connect in the same event-loop turn (a reconnect storm: every
@@ -48,11 +53,53 @@ export class CatchUpService {
     private readonly metrics: MetricsService,
   ) {}
 
-  async deliverPending(socket: RealtimeConnection): Promise<void> {
+  /** The Socket.IO adapter every push goes through: holds watch it (see CatchUpHolds). */
+  useAdapter(adapter: Namespace['adapter']): () => void {
+    return this.holds.useAdapter(adapter);
+  }
+
+  /**
+   * A new connection: its backlog first, then its user room. `join` puts it in `room` synchronously
+   * (so no push falls between the hold and the room); `memberOf` are the rooms it is already in (a
+   * push that excepts one of them is not for it). Without the adapter it joins first, as before.
+   */
+  async connect(
+    connection: RealtimeConnection,
+    room: string,
+    memberOf: readonly string[],
+    join: () => void,
+  ): Promise<void> {
+    if (!this.holds.active) {
+      join();
+      await this.deliverPending(connection);
+      return;
+    }
+    const hold = this.holds.open(connection.id, room, memberOf);
+    let sent: PendingConversation[] | null = null;
+    try {
+      sent = await this.deliverPending(connection);
+    } finally {
+      if (connection.connected) {
+        join();
+      }
+      const held = this.holds.close(hold);
+      if (connection.connected) {
+        this.sendHeld(connection, held, sent);
+      }
+    }
+  }
+
+  /** Connections whose user room is held (tests). */
+  get holding(): number {
+    return this.holds.size;
+  }
+
+  /** Sends the connection its backlog; returns what it sent, or null when it sent nothing. */
+  async deliverPending(socket: RealtimeConnection): Promise<PendingConversation[] | null> {
     const { userId } = socket;
     try {
       if (!socket.connected) {
-        return;
+        return null;
       }
       const read = await this.reads.get(userId);
       if ('error' in read) {
@@ -63,7 +110,7 @@ export class CatchUpService {
       let syncRequired = 0;
       for (const conversation of pending) {
         if (!socket.connected) {
-          return;
+          return null;
         }
         if (conversation.truncated) {
           syncRequired += 1;
@@ -83,6 +130,7 @@ export class CatchUpService {
         this.metrics.messagesDelivered.inc(delivered);
       }
       socket.send('caught_up', { messages: delivered, syncRequired });
+      return pending;
     } catch (error) {
       this.logger.error(`Catch-up for ${userId} failed: ${String(error)}`);
       if (socket.connected) {
@@ -91,6 +139,31 @@ export class CatchUpService {
           message: 'Could not load missed messages; sync each conversation from your last seq',
         });
       }
+      return null;
+    }
+  }
+
+  /**
+   * What the room received during the catch-up, in order, less the messages the backlog carried.
+   * If the hold overflowed, the backlog is read again (clients drop duplicates by id).
+   */
+  private sendHeld(
+    connection: RealtimeConnection,
+    held: HeldEvents,
+    sent: PendingConversation[] | null,
+  ): void {
+    let sentIds: Set<string> | null = null;
+    for (const [event, payload] of held.events) {
+      if (event === 'message' && sent?.length) {
+        sentIds ??= new Set(sent.flatMap((conversation) => conversation.messages.map((m) => m.id)));
+        if (sentIds.has((payload as Message).id)) {
+          continue;
+        }
+      }
+      connection.send(event as ServerEventName, payload as ServerEventPayload<ServerEventName>);
+    }
+    if (held.overflowed) {
+      void this.deliverPending(connection);
     }
   }
 

@@ -110,6 +110,8 @@ export class SocketIoGateway
     this.server = server;
     server.use(this.auth.use);
     this.delivery.register(new SocketIoTransport(server));
+    // The adapter is final here (ScaleOut attached it when the server was built).
+    this.catchUp.useAdapter(server.of('/').adapter);
   }
 
   async handleConnection(socket: AppSocket): Promise<void> {
@@ -127,13 +129,19 @@ export class SocketIoGateway
     // Set-up counts as a handshake in flight (connect admission) until its catch-up is out.
     this.admission.settingUp();
     try {
-      // Rooms first: anything committed from now on is pushed live, the rest comes from catch-up.
-      await socket.join([identity.userRoom, identity.sessionRoom]);
+      // The user room only after the backlog (catch-up holds what it receives meanwhile).
+      await socket.join(identity.sessionRoom);
       socket.emit('connected', { userID: userId, timestamp: new Date().toISOString() });
       await registered;
       // Registered: a disconnect from now on needs nothing to wait for (no promise kept per socket).
       this.registered.delete(socket);
-      await this.catchUp.deliverPending(connectionOf(socket));
+      await this.catchUp.connect(
+        connectionOf(socket),
+        identity.userRoom,
+        [socket.id, identity.sessionRoom],
+        // Synchronous with every adapter this server uses (in-memory, Redis, node:cluster).
+        () => void socket.join(identity.userRoom),
+      );
     } catch (error) {
       this.logger.error(`Connection setup for ${userId} failed: ${String(error)}`);
     } finally {

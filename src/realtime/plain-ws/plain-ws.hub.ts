@@ -48,6 +48,22 @@ export class PlainWsHub {
     void this.adapter?.addAll(connection.id, new Set(all));
   }
 
+  /** Adds a room to a connection already added (its user room, once its catch-up is out). */
+  join(connection: PlainConnection, room: string): void {
+    const rooms = this.joined.get(connection);
+    if (!rooms || rooms.includes(room)) {
+      return;
+    }
+    rooms.push(room);
+    let members = this.rooms.get(room);
+    if (!members) {
+      members = new Set();
+      this.rooms.set(room, members);
+    }
+    members.add(connection);
+    void this.adapter?.addAll(connection.id, new Set([room]));
+  }
+
   remove(connection: PlainConnection): void {
     const rooms = this.joined.get(connection);
     if (!rooms) {

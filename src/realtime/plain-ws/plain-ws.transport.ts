@@ -199,8 +199,9 @@ export class PlainWsTransport implements OnApplicationBootstrap, BeforeApplicati
   private onConnection(ws: WebSocket, user: AuthenticatedUser): void {
     const connection = new PlainConnection(ws, user, this.writes);
     this.metrics.socketConnections.inc();
-    // Rooms first: anything committed from now on is pushed live, the rest comes from catch-up.
-    this.hub.add(connection, [userRoom(user.userId), sessionRoom(user.sessionId)]);
+    // The user room only after the backlog (catch-up holds what it receives meanwhile).
+    const session = sessionRoom(user.sessionId);
+    this.hub.add(connection, [session]);
     this.heartbeat.track(connection);
     const registered = this.presence.socketConnected(user.userId).catch((error: unknown) => {
       this.logger.warn(`Presence update for ${user.userId} failed: ${String(error)}`);
@@ -213,7 +214,11 @@ export class PlainWsTransport implements OnApplicationBootstrap, BeforeApplicati
     // Set-up counts as a handshake in flight (connect admission) until its catch-up is out.
     this.admission.settingUp();
     void registered
-      .then(() => this.catchUp.deliverPending(connection))
+      .then(() =>
+        this.catchUp.connect(connection, userRoom(user.userId), [connection.id, session], () =>
+          this.hub.join(connection, userRoom(user.userId)),
+        ),
+      )
       .finally(() => this.admission.done());
   }
 
