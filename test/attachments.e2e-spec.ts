@@ -296,6 +296,43 @@ describe('attachments', () => {
     expect(readdirSync(path.join(dataDir, 'attachments', '.incoming'))).toEqual([]);
   });
 
+  // A timeout: the failure these guard against was a request never answered.
+  it(
+    'should answer 413 to a file a byte over the limit, found while streaming, and keep nothing',
+    { timeout: 30_000 },
+    async () => {
+      // Within the framing slack of Content-Length, so only the stream can tell it is too large.
+      const result = await upload(app, alice, Buffer.alloc(MAX + 1, 0x62), 'over.bin');
+      expect(result.status).toBe(413);
+      expect(result.body.error?.code).toBe('PAYLOAD_TOO_LARGE');
+      expect(readdirSync(path.join(dataDir, 'attachments', '.incoming'))).toEqual([]);
+    },
+  );
+
+  // A timeout: the failure these guard against was a request never answered.
+  it(
+    'should answer 400 to a second part after the file and keep nothing',
+    { timeout: 30_000 },
+    async () => {
+      const afterFile = await app
+        .http()
+        .post('/api/attachments')
+        .set('Authorization', alice.auth)
+        .attach('file', png, 'first.png')
+        .attach('file', png, 'second.png')
+        .expect(400);
+      expect(afterFile.body.error.code).toBe('VALIDATION_FAILED');
+      await app
+        .http()
+        .post('/api/attachments')
+        .set('Authorization', alice.auth)
+        .attach('file', png, 'first.png')
+        .field('note', 'after the file')
+        .expect(400);
+      expect(readdirSync(path.join(dataDir, 'attachments', '.incoming'))).toEqual([]);
+    },
+  );
+
   it('should refuse a request that is not multipart/form-data with one file part', async () => {
     const json = await app
       .http()

@@ -1,10 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import * as path from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
 import { AppError, ErrorCode } from '../common/errors/app-error';
 
@@ -93,6 +93,7 @@ export async function receiveSingleFile(
     let settled = false;
     let written: Promise<SpooledUpload> | null = null;
     let source: (NodeJS.ReadableStream & { destroy: () => void }) | null = null;
+    let sink: WriteStream | null = null;
     const fail = (error: AppError) => {
       if (settled) {
         return;
@@ -102,7 +103,11 @@ export async function receiveSingleFile(
       request.unpipe(parser);
       request.resume();
       source?.destroy();
-      const stopped = written ? written.then(noop, noop) : Promise.resolve();
+      // The spool file's own stream, destroyed too: busboy's file stream, destroyed after its size
+      // limit or while a later part arrives, does not end the pipeline, which then never settled
+      // (and the request was never answered).
+      sink?.destroy();
+      const stopped = sink ? finished(sink).then(noop, noop) : Promise.resolve();
       void stopped.then(() => rm(spool, { force: true })).finally(() => reject(error));
     };
     parser.on('file', (name, stream, info) => {
@@ -114,7 +119,8 @@ export async function receiveSingleFile(
       source = stream;
       const measure = new Measure();
       stream.on('limit', () => fail(tooLarge(options.maxBytes)));
-      written = pipeline(stream, measure, createWriteStream(spool, { flags: 'wx' })).then(() => ({
+      sink = createWriteStream(spool, { flags: 'wx' });
+      written = pipeline(stream, measure, sink).then(() => ({
         file: spool,
         filename: info.filename ?? '',
         size: measure.size,
