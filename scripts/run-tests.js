@@ -15,6 +15,7 @@
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
+const crypto = require('node:crypto');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
@@ -104,6 +105,9 @@ async function main() {
   }
 
   const env = { ...process.env, NODE_ENV: 'test' };
+  // With DATABASE_URL the app's env validation wants JWT_SECRET (production mode) as soon as the app
+  // module is imported; each test app then boots with the suites' own test secret.
+  env.JWT_SECRET ??= crypto.randomBytes(32).toString('hex');
   const redisSuites = files.filter((file) => file.endsWith('.redis.e2e-spec.js'));
   if (redisSuites.length && !process.env.REDIS_URL) {
     if (process.env.CI) {

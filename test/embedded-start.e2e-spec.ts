@@ -210,4 +210,19 @@ describe('npm start (embedded PostgreSQL, no DATABASE_URL)', () => {
     // It stopped before touching the database.
     expect(existsSync(path.join(dataDir, 'postgres'))).toBe(false);
   });
+
+  it('should refuse to start with DATABASE_URL (production mode) and no JWT_SECRET, naming it', async () => {
+    const dataDir = tempDir();
+    const started = start(
+      childEnv({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/unused', DATA_DIR: dataDir }),
+      dataDir,
+    );
+    children.push(started.child);
+    const exit = await within(started.exited, EXIT_DEADLINE_MS, 'exit without JWT_SECRET');
+    expect(exit.code).not.toBe(0);
+    expect(exit.code).not.toBeNull();
+    expect(started.stderr()).toContain('JWT_SECRET');
+    // No secret was generated for it.
+    expect(existsSync(path.join(dataDir, 'jwt-secret'))).toBe(false);
+  });
 });

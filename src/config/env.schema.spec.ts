@@ -91,6 +91,17 @@ describe('validateEnv', () => {
     expect(() => validateEnv({ NODE_ENV: 'production' })).toThrow('JWT_SECRET');
   });
 
+  it('should refuse DATABASE_URL (production mode) without JWT_SECRET, and accept it with one', () => {
+    const databaseUrl = 'postgres://postgres@127.0.0.1:5432/app';
+    expect(() => validateEnv({ DATABASE_URL: databaseUrl })).toThrow(
+      /JWT_SECRET.*required with DATABASE_URL/,
+    );
+    const secret = 'q3J9vX2mL8pR4tY7wZ1aB6cD0eF5gH8jK2nM4pQ7sT9u';
+    expect(validateEnv({ DATABASE_URL: databaseUrl, JWT_SECRET: secret }).DATABASE_URL).toBe(
+      databaseUrl,
+    );
+  });
+
   for (const secret of [
     'change-me-to-32-or-more-random-characters',
     'test-secret-that-is-long-enough-for-hs256-0123456789',

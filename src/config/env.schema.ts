@@ -230,6 +230,14 @@ export function validateEnv(raw: Record<string, unknown>): Env {
   if (nodeEnv === 'production' && jwtSecret === undefined) {
     throw new EnvValidationError('JWT_SECRET', 'is required when NODE_ENV=production');
   }
+  // SPEC 2: DATABASE_URL is production mode, which refuses to start without JWT_SECRET; only the
+  // embedded default may generate one (instances of one deployment must share it anyway).
+  if (databaseUrl !== undefined && jwtSecret === undefined) {
+    throw new EnvValidationError(
+      'JWT_SECRET',
+      'is required with DATABASE_URL (production mode; only the embedded default generates one)',
+    );
+  }
   const placeholder =
     nodeEnv === 'production' && jwtSecret !== undefined ? placeholderSecretReason(jwtSecret) : null;
   if (placeholder) {
