@@ -184,6 +184,11 @@ describe('plain WebSocket (SPEC 5b)', () => {
           { type: 'send_message', data: { recipientID: bob.id, content: 'x'.repeat(70_000) } },
           'PAYLOAD_TOO_LARGE',
         ],
+        // A 2 MiB frame: answered too (the connection's hard limit is 4 MiB).
+        [
+          { type: 'send_message', data: { recipientID: bob.id, content: 'x'.repeat(2 << 20) } },
+          'PAYLOAD_TOO_LARGE',
+        ],
         [`{"type":"sync","data":${'['.repeat(30_000)}${']'.repeat(30_000)}}`, 'VALIDATION_FAILED'],
       ];
       for (const [frame, code] of errors) {

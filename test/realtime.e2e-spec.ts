@@ -193,6 +193,12 @@ describe('realtime: handshake, ping, bad events, typing, presence', () => {
           'VALIDATION_FAILED',
         ],
         ['send_message', { recipientID: bob.id, content: 'x'.repeat(70_000) }, 'PAYLOAD_TOO_LARGE'],
+        // 2 MiB: answered too, the socket kept (the engine's hard limit is 4 MiB).
+        [
+          'send_message',
+          { recipientID: bob.id, content: 'x'.repeat(2 << 20) },
+          'PAYLOAD_TOO_LARGE',
+        ],
         ['send_message', { recipientID: 'not-a-uuid', content: 'x' }, 'VALIDATION_FAILED'],
         ['mark_read', { conversationID: bob.id, seq: 'one' }, 'VALIDATION_FAILED'],
         ['message_delivered', {}, 'VALIDATION_FAILED'],

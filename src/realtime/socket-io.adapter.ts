@@ -9,11 +9,12 @@ import { type EngineConnection, TurnWriteCoalescer } from './turn-write-coalesce
 import type { RootConfig } from '../config/configuration';
 
 /**
- * The engine's hard frame limit. Bigger than the per-event limit on purpose: engine.io closes the
- * connection on an oversize frame, while an oversize event under this size gets a PAYLOAD_TOO_LARGE
- * ack and the socket stays up.
+ * The engine's hard frame limit. Far above the per-event limit (64 KiB) on purpose: engine.io closes
+ * the connection on an oversize frame, while an oversize event under this size gets a
+ * PAYLOAD_TOO_LARGE ack and the socket stays up (SPEC 5), so the payloads a client might plausibly
+ * try (a 1 or 2 MB message) are answered. It bounds what one frame can make the server buffer.
  */
-export const WS_MAX_FRAME_BYTES = 1024 * 1024;
+export const WS_MAX_FRAME_BYTES = 4 * 1024 * 1024;
 
 /** What the handshake needs from the HTTP request, kept after the request itself is dropped. */
 export interface HandshakeInfo {
@@ -44,7 +45,7 @@ interface UpgradeResponse {
 
 /**
  * Socket.IO on path `/ws` of the HTTP port: WebSocket first with polling as fallback, CORS as HTTP,
- * and a 1 MiB frame limit. Each engine connection keeps only the `?token=` and the origin, then drops
+ * and a 4 MiB frame limit. Each engine connection keeps only the `?token=` and the origin, then drops
  * the HTTP request Socket.IO would otherwise hold for the connection's lifetime (~4 KB each), from the
  * engine socket and from the upgrade's stand-in response alike.
  * ScaleOut plugs in the Redis or node:cluster adapter and sticky sessions. Frames to one connection in

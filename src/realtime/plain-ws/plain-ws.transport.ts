@@ -31,8 +31,11 @@ import { PlainConnection } from './plain-connection';
 import { PlainWsHub } from './plain-ws.hub';
 import { refuseUpgrade, routePlainWsUpgrades } from './upgrade-router';
 
-/** ws's own frame limit: above the 64 KiB the codec enforces, so an oversize frame is answered, not fatal. */
-export const PLAIN_WS_MAX_PAYLOAD = 1024 * 1024;
+/**
+ * ws's own frame limit: far above the 64 KiB the codec enforces, so an oversize frame is answered,
+ * not fatal (as WS_MAX_FRAME_BYTES for Socket.IO); past it ws closes with 1009.
+ */
+export const PLAIN_WS_MAX_PAYLOAD = 4 * 1024 * 1024;
 
 /** RFC 6455 close codes used here. */
 const CLOSE_POLICY_VIOLATION = 1008;
