@@ -4,7 +4,7 @@ import { hookLocalBroadcasts } from './adapter-hook';
 type Adapter = Namespace['adapter'];
 
 /** Events one hold keeps at most; past it the rest is dropped and the backlog is read again. */
-export const MAX_HELD_EVENTS = 1_000;
+const MAX_HELD_EVENTS = 1_000;
 
 /** The adapter id a hold registers its room under: never a socket's, so nothing is sent to it. */
 const holdId = (connectionId: string): string => `catch-up-hold:${connectionId}`;
@@ -86,15 +86,6 @@ export class CatchUpHolds {
     }
     this.adapter?.delAll(holdId(hold.connectionId));
     return hold;
-  }
-
-  /** Connections being held (tests). */
-  get size(): number {
-    let count = 0;
-    for (const holds of this.byRoom.values()) {
-      count += holds.size;
-    }
-    return count;
   }
 }
 

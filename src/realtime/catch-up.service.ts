@@ -89,11 +89,6 @@ export class CatchUpService {
     }
   }
 
-  /** Connections whose user room is held (tests). */
-  get holding(): number {
-    return this.holds.size;
-  }
-
   /** Sends the connection its backlog; returns what it sent, or null when it sent nothing. */
   async deliverPending(socket: RealtimeConnection): Promise<PendingConversation[] | null> {
     const { userId } = socket;
