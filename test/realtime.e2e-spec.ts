@@ -18,6 +18,7 @@ import { signedInUser } from './utils/sql-factories';
 import { createTestApp, type TestApp } from './utils/test-app';
 import {
   collectEvents,
+  connectLive,
   connectSocket,
   emitWithAck,
   waitForEvent,
@@ -307,7 +308,8 @@ describe('realtime: handshake, ping, bad events, typing, presence', () => {
 
     it('should drop typing past the per-socket limit with an error ack', async () => {
       const a = await connectSocket(app.baseUrl, alice.accessToken);
-      const b = await connectSocket(app.baseUrl, bob.accessToken);
+      // Live: what reaches Bob during his catch-up follows it, after the round trip below.
+      const b = await connectLive(app.baseUrl, bob.accessToken);
       try {
         const atBob = collectEvents<TypingEvent>(b, 'typing');
         const acks = [];

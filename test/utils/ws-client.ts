@@ -31,6 +31,22 @@ export function connectSocket(
   });
 }
 
+/**
+ * connectSocket, resolved once the socket's catch-up is out (`caught_up`): pushes to the user made
+ * while it ran are held and follow `caught_up`, so from then on a round trip (`flush`) also covers
+ * them.
+ */
+export async function connectLive(baseUrl: string, token: string): Promise<TestSocket> {
+  let live: Promise<unknown> = Promise.resolve();
+  const socket = await connectSocket(baseUrl, token, {
+    setup: (s) => {
+      live = waitForEvent(s, 'caught_up');
+    },
+  });
+  await live;
+  return socket;
+}
+
 /** Resolves with the next `event` payload that matches `predicate`; rejects after `timeoutMs`. */
 export function waitForEvent<T = unknown>(
   socket: TestSocket,
