@@ -38,12 +38,7 @@ export class PlainWsHub {
     const all = [connection.id, ...rooms];
     this.joined.set(connection, all);
     for (const room of all) {
-      let members = this.rooms.get(room);
-      if (!members) {
-        members = new Set();
-        this.rooms.set(room, members);
-      }
-      members.add(connection);
+      this.index(connection, room);
     }
     void this.adapter?.addAll(connection.id, new Set(all));
   }
@@ -55,13 +50,17 @@ export class PlainWsHub {
       return;
     }
     rooms.push(room);
+    this.index(connection, room);
+    void this.adapter?.addAll(connection.id, new Set([room]));
+  }
+
+  private index(connection: PlainConnection, room: string): void {
     let members = this.rooms.get(room);
     if (!members) {
       members = new Set();
       this.rooms.set(room, members);
     }
     members.add(connection);
-    void this.adapter?.addAll(connection.id, new Set([room]));
   }
 
   remove(connection: PlainConnection): void {
